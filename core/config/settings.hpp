@@ -1,0 +1,120 @@
+// Typed view of the configuration the core broker runs on. Built from key = value files by
+// load_settings(); every field carries the seed's default, so an empty config is a working one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gatemq::config {
+
+using Seconds = std::chrono::seconds;
+using Millis = std::chrono::milliseconds;
+
+struct NodeSettings {
+  std::string name = "gatemq@127.0.0.1";  // node.name
+  unsigned workers = 0;                    // node.workers; 0 = one per core
+  std::uint64_t max_clients = 1024000;     // node.max_clients
+};
+
+// listener.tcp.<name> = [ip:]port and its sub-keys.
+struct TcpListenerSettings {
+  std::string name = "external";
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 1883;
+  unsigned acceptors = 8;
+  std::uint64_t max_connections = 1024000;
+  std::uint64_t max_conn_rate = 1000;  // new connections per second, 0 = unlimited
+  std::string zone = "external";
+  std::string mountpoint;
+  int backlog = 1024;
+  Millis send_timeout{15000};
+  bool send_timeout_close = true;
+  bool nodelay = true;
+  bool reuseaddr = true;
+  std::optional<std::uint64_t> recbuf, sndbuf, buffer;  // bytes; unset = OS default
+  std::vector<std::string> access_rules;                // listener.tcp.<name>.access.N ("allow all")
+};
+
+// mqtt.* — global protocol limits; zones may override the same names.
+struct MqttSettings {
+  std::uint32_t max_packet_size = 1024 * 1024;  // mqtt.max_packet_size = 1MB
+  std::uint32_t max_clientid_len = 65535;
+  unsigned max_topic_levels = 0;  // 0 = unlimited
+  std::uint8_t max_qos_allowed = 2;
+  std::uint16_t max_topic_alias = 65535;
+  bool retain_available = true;
+  bool wildcard_subscription = true;
+  bool shared_subscription = true;
+  bool ignore_loop_deliver = false;
+  bool strict_mode = false;
+};
+
+// zone.<name>.* — per-listener behaviour.
+struct ZoneSettings {
+  Millis idle_timeout{15000};
+  double keepalive_backoff = 0.75;
+  std::uint16_t server_keepalive = 0;  // 0 = use the client's
+  std::uint16_t max_inflight = 32;
+  Millis retry_interval{20000};
+  std::uint32_t max_awaiting_rel = 100;
+  Millis await_rel_timeout{300000};
+  Seconds session_expiry_interval{7200};
+  std::uint32_t max_mqueue_len = 1000;  // 0 = unlimited
+  std::vector<std::pair<std::string, int>> mqueue_priorities;  // topic -> priority (1..255)
+  std::string mqueue_default_priority = "lowest";              // lowest | highest
+  bool mqueue_store_qos0 = true;
+  std::uint32_t max_subscriptions = 0;  // 0 = unlimited
+  bool upgrade_qos = false;
+  bool enable_acl = true;
+  bool enable_ban = true;
+  bool enable_stats = true;
+  std::string mountpoint;
+  bool ignore_loop_deliver = false;
+  MqttSettings mqtt;  // mqtt.* with zone.<name>.<same key> applied on top
+};
+
+struct BrokerSettings {
+  Millis sys_interval{60000};
+  Millis sys_heartbeat{30000};
+  std::string session_locking_strategy = "quorum";
+  std::string shared_subscription_strategy = "random";
+  bool shared_dispatch_ack_enabled = false;
+  bool route_batch_clean = false;
+};
+
+struct RetainerSettings {
+  std::string storage_type = "ram";           // retainer.storage_type
+  std::uint64_t max_retained_messages = 0;    // 0 = unlimited
+  std::uint64_t max_payload_size = 1024 * 1024;
+  Seconds expiry_interval{0};                 // 0 = never
+};
+
+struct LogSettings {
+  std::string to = "console";  // console | file | both
+  std::string level = "warning";
+  std::string dir = "log";
+  std::string file = "gatemq.log";
+  std::uint64_t rotation_size = 10 * 1024 * 1024;
+  unsigned rotation_count = 5;
+};
+
+struct Settings {
+  NodeSettings node;
+  std::vector<TcpListenerSettings> tcp_listeners;  // default: one "external" on 0.0.0.0:1883
+  MqttSettings mqtt;
+  std::map<std::string, ZoneSettings> zones;  // always holds "external" and "internal"
+  BrokerSettings broker;
+  RetainerSettings retainer;
+  LogSettings log;
+  bool allow_anonymous = true;  // allow_anonymous (auth chain is its own issue)
+
+  // The zone a listener names; falls back to a default-valued zone built from mqtt.*.
+  const ZoneSettings& zone(const std::string& name) const;
+};
+
+}  // namespace gatemq::config
