@@ -2,49 +2,13 @@
 
 #include <cstdint>
 
+#include "core/mqtt/utf8.hpp"
+
 namespace gatemq::router {
 
 namespace {
 
 constexpr std::size_t kMaxTopicBytes = 65535;
-
-// Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF) without U+0000.
-bool is_clean_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<std::uint8_t>(text[i]);
-    if (byte == 0) return false;
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra;
-    std::uint32_t code;
-    if ((byte & 0xE0) == 0xC0) {
-      extra = 1;
-      code = byte & 0x1F;
-    } else if ((byte & 0xF0) == 0xE0) {
-      extra = 2;
-      code = byte & 0x0F;
-    } else if ((byte & 0xF8) == 0xF0) {
-      extra = 3;
-      code = byte & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<std::uint8_t>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr std::uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
-    if (code < kMinForLength[extra] || code > 0x10FFFF) return false;
-    if (code >= 0xD800 && code <= 0xDFFF) return false;
-    i += extra + 1;
-  }
-  return true;
-}
 
 std::size_t level_count(std::string_view topic) {
   std::size_t levels = 1;
@@ -53,7 +17,7 @@ std::size_t level_count(std::string_view topic) {
 }
 
 bool is_valid_plain_filter(std::string_view filter, std::size_t max_levels) {
-  if (filter.empty() || filter.size() > kMaxTopicBytes || !is_clean_utf8(filter)) return false;
+  if (filter.empty() || filter.size() > kMaxTopicBytes || !mqtt::is_valid_mqtt_utf8(filter)) return false;
   if (max_levels != 0 && level_count(filter) > max_levels) return false;
   bool valid = true;
   bool seen_hash = false;
@@ -75,7 +39,7 @@ bool is_valid_plain_filter(std::string_view filter, std::size_t max_levels) {
 bool is_valid_topic_name(std::string_view topic, std::size_t max_levels) {
   if (topic.empty() || topic.size() > kMaxTopicBytes) return false;
   if (topic.find_first_of("+#") != std::string_view::npos) return false;
-  if (!is_clean_utf8(topic)) return false;
+  if (!mqtt::is_valid_mqtt_utf8(topic)) return false;
   return max_levels == 0 || level_count(topic) <= max_levels;
 }
 
