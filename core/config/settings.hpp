@@ -19,6 +19,8 @@ struct NodeSettings {
   std::string name = "gatemq@127.0.0.1";  // node.name
   unsigned workers = 0;                    // node.workers; 0 = one per core
   std::uint64_t max_clients = 1024000;     // node.max_clients
+
+  bool operator==(const NodeSettings&) const = default;
 };
 
 // listener.tcp.<name> = [ip:]port and its sub-keys.
@@ -37,21 +39,25 @@ struct TcpListenerSettings {
   bool nodelay = true;
   bool reuseaddr = true;
   std::optional<std::uint64_t> recbuf, sndbuf, buffer;  // bytes; unset = OS default
-  std::vector<std::string> access_rules;                // listener.tcp.<name>.access.N ("allow all")
+  std::vector<std::string> access_rules{"allow all"};  // listener.tcp.<name>.access.N, N order
+
+  bool operator==(const TcpListenerSettings&) const = default;
 };
 
 // mqtt.* — global protocol limits; zones may override the same names.
 struct MqttSettings {
   std::uint32_t max_packet_size = 1024 * 1024;  // mqtt.max_packet_size = 1MB
-  std::uint32_t max_clientid_len = 65535;
+  std::uint32_t max_clientid_len = 1024;
   unsigned max_topic_levels = 0;  // 0 = unlimited
   std::uint8_t max_qos_allowed = 2;
-  std::uint16_t max_topic_alias = 65535;
+  std::uint16_t max_topic_alias = 0;  // 0 = topic aliases off
   bool retain_available = true;
   bool wildcard_subscription = true;
   bool shared_subscription = true;
   bool ignore_loop_deliver = false;
   bool strict_mode = false;
+
+  bool operator==(const MqttSettings&) const = default;
 };
 
 // zone.<name>.* — per-listener behaviour.
@@ -76,6 +82,8 @@ struct ZoneSettings {
   std::string mountpoint;
   bool ignore_loop_deliver = false;
   MqttSettings mqtt;  // mqtt.* with zone.<name>.<same key> applied on top
+
+  bool operator==(const ZoneSettings&) const = default;
 };
 
 struct BrokerSettings {
@@ -85,6 +93,8 @@ struct BrokerSettings {
   std::string shared_subscription_strategy = "random";
   bool shared_dispatch_ack_enabled = false;
   bool route_batch_clean = false;
+
+  bool operator==(const BrokerSettings&) const = default;
 };
 
 struct RetainerSettings {
@@ -92,29 +102,38 @@ struct RetainerSettings {
   std::uint64_t max_retained_messages = 0;    // 0 = unlimited
   std::uint64_t max_payload_size = 1024 * 1024;
   Seconds expiry_interval{0};                 // 0 = never
+
+  bool operator==(const RetainerSettings&) const = default;
 };
 
 struct LogSettings {
-  std::string to = "console";  // console | file | both
-  std::string level = "warning";
+  std::string to = "both";  // off | console | file | both
+  std::string level = "error";
   std::string dir = "log";
   std::string file = "gatemq.log";
   std::uint64_t rotation_size = 10 * 1024 * 1024;
   unsigned rotation_count = 5;
+
+  bool operator==(const LogSettings&) const = default;
 };
 
 struct Settings {
   NodeSettings node;
-  std::vector<TcpListenerSettings> tcp_listeners;  // default: one "external" on 0.0.0.0:1883
+  std::vector<TcpListenerSettings> tcp_listeners{TcpListenerSettings{}};  // "external" on 1883
   MqttSettings mqtt;
-  std::map<std::string, ZoneSettings> zones;  // always holds "external" and "internal"
+  // Always holds "external" and "internal", and every zone a listener names.
+  std::map<std::string, ZoneSettings> zones{{"external", {}}, {"internal", {}}};
   BrokerSettings broker;
   RetainerSettings retainer;
   LogSettings log;
   bool allow_anonymous = true;  // allow_anonymous (auth chain is its own issue)
+  // Keys the seed documents that this build accepts but does not act on yet ("file:line key").
+  std::vector<std::string> ignored_keys;
 
-  // The zone a listener names; falls back to a default-valued zone built from mqtt.*.
-  const ZoneSettings& zone(const std::string& name) const;
+  // The zone a listener names; load_settings() makes sure it exists.
+  const ZoneSettings& zone(const std::string& name) const { return zones.at(name); }
+
+  bool operator==(const Settings&) const = default;
 };
 
 }  // namespace gatemq::config

@@ -1,0 +1,31 @@
+// Value syntax of the configuration file: durations, sizes, booleans, numbers, addresses.
+// Each parser throws std::invalid_argument with what it expected.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gatemq::config::values {
+
+// "15s", "500ms", "2m", "1h", "1d", or a plain number of seconds.
+std::chrono::milliseconds duration(std::string_view text);
+// "1MB", "64KB", "2GB", "512B" (1024-based), or a plain number of bytes.
+std::uint64_t size(std::string_view text);
+// on/off, true/false, enable/disable.
+bool boolean(std::string_view text);
+std::uint64_t unsigned_integer(std::string_view text, std::uint64_t max);
+double decimal(std::string_view text);
+// "1883", "0.0.0.0:1883", "[::1]:1883".
+std::pair<std::string, std::uint16_t> listen_address(std::string_view text);
+// "none" or "topic/1=10,topic/2=8" (priorities 1..255).
+std::vector<std::pair<std::string, int>> priorities(std::string_view text);
+// One of `choices`, returned as written.
+std::string one_of(std::string_view text, std::initializer_list<std::string_view> choices);
+
+std::string_view trim(std::string_view text);
+
+}  // namespace gatemq::config::values
