@@ -1,0 +1,101 @@
+#include "core/app/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+
+#include "core/mqtt/reason_code.hpp"
+
+namespace gatemq::app {
+
+namespace {
+// Connections get this long to say goodbye (flush DISCONNECT, detach sessions) on shutdown.
+constexpr std::chrono::seconds kDrainLimit{5};
+}  // namespace
+
+Server::Server(config::Settings settings) {
+  workers_ = std::make_unique<broker::Workers>(settings.node.workers);
+  broker_ = std::make_unique<broker::Broker>(std::move(settings), *workers_);
+}
+
+Server::~Server() {
+  workers_->stop();
+  workers_->join();
+  broker_->shutdown();
+  // Handlers still queued on the contexts hold channels that refer to the broker: destroy the
+  // contexts (and with them those handlers) while the broker is still alive.
+  listeners_.clear();
+  signals_.reset();
+  drain_timer_.reset();
+  workers_.reset();
+  broker_.reset();
+}
+
+void Server::start() {
+  const auto& settings = broker_->settings();
+  for (const auto& listener_settings : settings.tcp_listeners) {
+    auto listener = std::make_shared<net::TcpListener>(*broker_, listener_settings);
+    listener->start();
+    listeners_.push_back(std::move(listener));
+  }
+  auto& housekeeping = workers_->housekeeping();
+  signals_ = std::make_unique<asio::signal_set>(housekeeping, SIGINT, SIGTERM);
+  signals_->async_wait([this](const std::error_code& error, int signal_number) {
+    if (!error) on_signal(signal_number);
+  });
+  drain_timer_ = std::make_unique<asio::steady_timer>(housekeeping);
+  workers_->start();
+
+  spdlog::info("gatemq {} started as {} with {} I/O worker(s)", GATEMQ_VERSION,
+               settings.node.name, workers_->size());
+  for (const auto& listener : listeners_) {
+    const auto& ls = listener->settings();
+    spdlog::info("listening: {} (zone {}, max_connections {}, max_conn_rate {}/s{})",
+                 listener->description(), ls.zone, ls.max_connections, ls.max_conn_rate,
+                 ls.mountpoint.empty() ? "" : ", mountpoint " + ls.mountpoint);
+  }
+  for (const auto& key : settings.ignored_keys) {
+    spdlog::warn("config key '{}' is not supported yet and was ignored", key);
+  }
+}
+
+void Server::run() { workers_->join(); }
+
+void Server::on_signal(int signal_number) {
+  if (stopping_) return;
+  stopping_ = true;
+  spdlog::info("received {}, shutting down: closing listeners and connections",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  for (const auto& listener : listeners_) listener->stop();
+  for (const auto& listener : listeners_) {
+    listener->close_connections(mqtt::rc::kServerShuttingDown);
+  }
+  // A second signal while draining stops at once.
+  signals_->async_wait([this](const std::error_code& error, int) {
+    if (!error) finish_shutdown();
+  });
+  wait_for_connections_to_close(std::chrono::steady_clock::now() + kDrainLimit);
+}
+
+void Server::wait_for_connections_to_close(std::chrono::steady_clock::time_point deadline) {
+  const auto open = broker_->counters().connections.load();
+  if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
+    if (open != 0) spdlog::warn("{} connection(s) did not close in time", open);
+    finish_shutdown();
+    return;
+  }
+  drain_timer_->expires_after(std::chrono::milliseconds(20));
+  drain_timer_->async_wait([this, deadline](const std::error_code& error) {
+    if (!error) wait_for_connections_to_close(deadline);
+  });
+}
+
+void Server::finish_shutdown() {
+  drain_timer_->cancel();
+  signals_->cancel();
+  broker_->shutdown();
+  spdlog::info("stopped");
+  workers_->stop();
+}
+
+}  // namespace gatemq::app

@@ -1,0 +1,41 @@
+// The running broker process: workers, broker core and listeners, started and stopped in order.
+#pragma once
+
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <memory>
+#include <vector>
+
+#include "core/broker/broker.hpp"
+#include "core/broker/workers.hpp"
+#include "core/config/settings.hpp"
+#include "core/net/tcp_listener.hpp"
+
+namespace gatemq::app {
+
+class Server {
+ public:
+  explicit Server(config::Settings settings);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener; throws std::runtime_error naming the one that failed.
+  void start();
+  // Blocks until SIGINT/SIGTERM has been handled and every worker has finished.
+  void run();
+
+ private:
+  void on_signal(int signal_number);
+  void wait_for_connections_to_close(std::chrono::steady_clock::time_point deadline);
+  void finish_shutdown();
+
+  std::unique_ptr<broker::Workers> workers_;
+  std::unique_ptr<broker::Broker> broker_;
+  std::vector<std::shared_ptr<net::TcpListener>> listeners_;
+  std::unique_ptr<asio::signal_set> signals_;
+  std::unique_ptr<asio::steady_timer> drain_timer_;
+  bool stopping_ = false;
+};
+
+}  // namespace gatemq::app

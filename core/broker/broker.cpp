@@ -1,0 +1,307 @@
+#include "core/broker/broker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/mqtt/reason_code.hpp"
+#include "core/router/topic.hpp"
+
+namespace gatemq::broker {
+
+namespace {
+constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
+
+RetainerLimits retainer_limits(const config::RetainerSettings& settings) {
+  return RetainerLimits{settings.max_retained_messages, settings.max_payload_size,
+                        settings.expiry_interval};
+}
+
+bool is_shared_filter(std::string_view filter) {
+  return filter.starts_with("$share/") || filter.starts_with("$queue/");
+}
+}  // namespace
+
+Broker::Broker(config::Settings settings, Workers& workers)
+    : settings_(std::move(settings)),
+      workers_(workers),
+      retainer_(retainer_limits(settings_.retainer)) {}
+
+Broker::~Broker() { shutdown(); }
+
+bool Broker::authenticate(const ClientInfo& client,
+                          const std::optional<std::string>& password) const {
+  switch (hooks_.authenticate(client, password)) {
+    case HookVerdict::Allow:
+      return true;
+    case HookVerdict::Deny:
+      return false;
+    case HookVerdict::Ignore:
+      break;
+  }
+  return settings_.allow_anonymous;
+}
+
+bool Broker::authorize(const ClientInfo& client, AclAction action, std::string_view topic) const {
+  return hooks_.check_acl(client, action, topic) != HookVerdict::Deny;
+}
+
+OpenSessionResult Broker::open_session(OpenSessionRequest request,
+                                       std::shared_ptr<SessionSink> sink) {
+  std::vector<WillMessage> wills_to_publish;
+  std::vector<SessionPtr> discarded;
+  OpenSessionResult result;
+  {
+    std::lock_guard lock(registry_mutex_);
+    auto& entry = clients_[request.client.client_id];
+    if (entry.session) {
+      if (auto old_sink = entry.session->sink()) {
+        // Takeover: the old connection is closed by the server, which is an abnormal end for
+        // its will. Resuming the session before the will delay passes cancels it (spec 3.1.2.5).
+        entry.session->detach(old_sink.get());
+        old_sink->close_by_broker(mqtt::rc::kSessionTakenOver);
+        spdlog::info("client {} taken over by a new connection from {}:{}",
+                     request.client.client_id, request.client.peer_host,
+                     request.client.peer_port);
+        if (entry.will && (request.clean_start || entry.will->delay_seconds == 0)) {
+          wills_to_publish.push_back(*entry.will);
+        }
+        entry.will.reset();
+      }
+      if (entry.pending_will) {
+        if (request.clean_start) wills_to_publish.push_back(*entry.pending_will);
+        entry.pending_will.reset();
+      }
+      entry.will_timer.reset();
+      entry.expiry_timer.reset();
+      if (request.clean_start) {
+        discarded.push_back(std::move(entry.session));
+        entry.session.reset();
+      } else {
+        result.session_present = true;
+      }
+    }
+    if (!entry.session) {
+      entry.session = std::make_shared<Session>(request.client.client_id, request.limits);
+    }
+    entry.session->set_expiry_interval(request.session_expiry_seconds);
+    entry.will = std::move(request.will);
+    // Attaching under the registry lock keeps two racing connections from both attaching.
+    entry.session->attach(std::move(sink), request.receive_maximum);
+    result.session = entry.session;
+  }
+  for (const auto& session : discarded) remove_all_subscriptions(session);
+  for (const auto& will : wills_to_publish) publish_will(will);
+  return result;
+}
+
+void Broker::close_session(const SessionPtr& session, const SessionSink* sink, CloseKind kind,
+                           std::optional<std::uint32_t> new_expiry_seconds) {
+  std::optional<WillMessage> publish_now;
+  SessionPtr discarded;
+  {
+    std::lock_guard lock(registry_mutex_);
+    auto found = clients_.find(session->client_id());
+    if (found == clients_.end() || found->second.session != session) return;
+    if (!session->detach(sink)) return;  // already taken over
+    auto& entry = found->second;
+    if (new_expiry_seconds) session->set_expiry_interval(*new_expiry_seconds);
+    const std::uint32_t expiry = session->expiry_interval();
+    auto will = std::move(entry.will);
+    entry.will.reset();
+    if (will && kind != CloseKind::Normal) {
+      if (expiry == 0 || will->delay_seconds == 0) {
+        publish_now = std::move(will);
+      } else {
+        schedule_will_locked(session->client_id(), entry, std::move(*will), expiry);
+      }
+    }
+    if (expiry == 0) {
+      discarded = discard_session_locked(session->client_id());
+    } else if (expiry != kNeverExpires) {
+      schedule_expiry_locked(session->client_id(), entry, expiry);
+    }
+  }
+  if (discarded) remove_all_subscriptions(discarded);
+  if (publish_now) publish_will(*publish_now);
+}
+
+SessionPtr Broker::discard_session_locked(const std::string& client_id) {
+  auto found = clients_.find(client_id);
+  if (found == clients_.end()) return nullptr;
+  SessionPtr session = std::move(found->second.session);
+  clients_.erase(found);
+  return session;
+}
+
+void Broker::remove_all_subscriptions(const SessionPtr& session) {
+  const auto subscriptions = session->subscriptions();
+  std::unique_lock lock(router_mutex_);
+  for (const auto& [filter, record] : subscriptions) router_.erase(filter, session.get());
+}
+
+void Broker::schedule_expiry_locked(const std::string& client_id, ClientEntry& entry,
+                                    std::uint32_t seconds) {
+  entry.expiry_timer = std::make_unique<asio::steady_timer>(workers_.housekeeping());
+  entry.expiry_timer->expires_after(std::chrono::seconds(seconds));
+  entry.expiry_timer->async_wait(
+      [this, client_id, session = entry.session.get()](const std::error_code& error) {
+        if (!error) on_session_expired(client_id, session);
+      });
+}
+
+void Broker::schedule_will_locked(const std::string& client_id, ClientEntry& entry,
+                                  WillMessage will, std::uint32_t session_expiry) {
+  // The will goes out after its delay or when the session ends, whichever comes first.
+  const auto delay = std::min(will.delay_seconds, session_expiry);
+  entry.pending_will = std::move(will);
+  entry.will_timer = std::make_unique<asio::steady_timer>(workers_.housekeeping());
+  entry.will_timer->expires_after(std::chrono::seconds(delay));
+  entry.will_timer->async_wait(
+      [this, client_id, session = entry.session.get()](const std::error_code& error) {
+        if (!error) on_will_delay_elapsed(client_id, session);
+      });
+}
+
+void Broker::on_session_expired(const std::string& client_id, const Session* session) {
+  std::optional<WillMessage> pending_will;
+  SessionPtr discarded;
+  {
+    std::lock_guard lock(registry_mutex_);
+    auto found = clients_.find(client_id);
+    if (found == clients_.end() || found->second.session.get() != session ||
+        found->second.session->sink()) {
+      return;
+    }
+    pending_will = std::move(found->second.pending_will);
+    discarded = discard_session_locked(client_id);
+  }
+  spdlog::debug("session of {} expired", client_id);
+  if (discarded) remove_all_subscriptions(discarded);
+  if (pending_will) publish_will(*pending_will);
+}
+
+void Broker::on_will_delay_elapsed(const std::string& client_id, const Session* session) {
+  std::optional<WillMessage> pending_will;
+  {
+    std::lock_guard lock(registry_mutex_);
+    auto found = clients_.find(client_id);
+    if (found == clients_.end() || found->second.session.get() != session) return;
+    pending_will = std::move(found->second.pending_will);
+    found->second.pending_will.reset();
+  }
+  if (pending_will) publish_will(*pending_will);
+}
+
+void Broker::publish_will(const WillMessage& will) {
+  spdlog::debug("publishing will of {} to {}", will.message->publisher_id, will.message->topic);
+  publish(will.message);
+}
+
+SessionPtr Broker::find_session(const std::string& client_id) const {
+  std::lock_guard lock(registry_mutex_);
+  auto found = clients_.find(client_id);
+  return found == clients_.end() ? nullptr : found->second.session;
+}
+
+std::size_t Broker::session_count() const {
+  std::lock_guard lock(registry_mutex_);
+  return clients_.size();
+}
+
+std::size_t Broker::publish(const MessagePtr& message) {
+  counters_.messages_received.fetch_add(1, std::memory_order_relaxed);
+  if (message->retain) retainer_.store(message);
+
+  // Collect targets under the shared lock, deliver after releasing it: delivery takes session
+  // locks and must never nest inside the router lock.
+  thread_local std::vector<Subscriber> targets;
+  targets.clear();
+  {
+    std::shared_lock lock(router_mutex_);
+    router_.match(message->topic, [&](const std::string&, const Session*,
+                                      const Subscriber& subscriber) {
+      targets.push_back(subscriber);
+    });
+  }
+  const bool ignore_loop = settings_.mqtt.ignore_loop_deliver;
+  std::size_t delivered = 0;
+  for (auto& target : targets) {
+    const auto& options = target.record.options;
+    const bool own_message = target.session->client_id() == message->publisher_id;
+    if (own_message && (options.no_local || ignore_loop)) continue;
+    Delivery delivery{message, std::min(message->qos, options.qos),
+                      options.retain_as_published && message->retain,
+                      target.record.subscription_id};
+    target.session->deliver(std::move(delivery));
+    ++delivered;
+  }
+  targets.clear();  // drop the session references now, not at the next publish
+  if (delivered == 0) {
+    counters_.messages_dropped_no_subscribers.fetch_add(1, std::memory_order_relaxed);
+  }
+  counters_.messages_delivered.fetch_add(delivered, std::memory_order_relaxed);
+  return delivered;
+}
+
+std::uint8_t Broker::subscribe(const SessionPtr& session, const ClientInfo& client,
+                               const std::string& filter, const SubscriptionRecord& record) {
+  const auto& zone = settings_.zone(client.zone);
+  if (!router::is_valid_topic_filter(filter, zone.mqtt.max_topic_levels)) {
+    return mqtt::rc::kTopicFilterInvalid;
+  }
+  if (is_shared_filter(filter)) return mqtt::rc::kSharedSubscriptionsNotSupported;
+  if (!zone.mqtt.wildcard_subscription && router::has_wildcard(filter)) {
+    return mqtt::rc::kWildcardSubscriptionsNotSupported;
+  }
+  if (!authorize(client, AclAction::Subscribe, filter)) return mqtt::rc::kNotAuthorized;
+  if (zone.max_subscriptions != 0 && session->subscription_count() >= zone.max_subscriptions &&
+      !session->subscriptions().contains(filter)) {
+    return mqtt::rc::kQuotaExceeded;
+  }
+  SubscriptionRecord granted = record;
+  granted.options.qos = std::min(record.options.qos, zone.mqtt.max_qos_allowed);
+  const bool is_new = session->add_subscription(filter, granted);
+  {
+    std::unique_lock lock(router_mutex_);
+    router_.insert(filter, session.get(), Subscriber{session, granted});
+  }
+  const auto retain_handling = granted.options.retain_handling;
+  if (retain_handling == 0 || (retain_handling == 1 && is_new)) {
+    deliver_retained(session, filter, granted);
+  }
+  return granted.options.qos;
+}
+
+void Broker::deliver_retained(const SessionPtr& session, const std::string& filter,
+                              const SubscriptionRecord& record) {
+  for (auto& message : retainer_.match(filter)) {
+    const std::uint8_t qos = std::min(message->qos, record.options.qos);
+    session->deliver(Delivery{std::move(message), qos, /*retain=*/true, record.subscription_id});
+  }
+}
+
+bool Broker::unsubscribe(const SessionPtr& session, const std::string& filter) {
+  const bool existed = session->remove_subscription(filter);
+  if (existed) {
+    std::unique_lock lock(router_mutex_);
+    router_.erase(filter, session.get());
+  }
+  return existed;
+}
+
+void Broker::shutdown() {
+  std::vector<SessionPtr> sessions;
+  {
+    std::lock_guard lock(registry_mutex_);
+    for (auto& [client_id, entry] : clients_) {
+      entry.expiry_timer.reset();
+      entry.will_timer.reset();
+      if (entry.session) sessions.push_back(entry.session);
+    }
+    clients_.clear();
+  }
+  for (const auto& session : sessions) remove_all_subscriptions(session);
+}
+
+}  // namespace gatemq::broker

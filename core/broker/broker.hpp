@@ -1,0 +1,135 @@
+// The protocol-independent broker core: session registry, router, retainer, wills and hooks.
+// Channels of every protocol (MQTT, MQTT-SN, STOMP, ...) talk to the core only through this API.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/broker/client_info.hpp"
+#include "core/broker/hooks.hpp"
+#include "core/broker/message.hpp"
+#include "core/broker/retainer.hpp"
+#include "core/broker/session.hpp"
+#include "core/broker/workers.hpp"
+#include "core/config/settings.hpp"
+#include "core/router/topic_trie.hpp"
+
+namespace gatemq::broker {
+
+struct WillMessage {
+  MessagePtr message;
+  std::uint32_t delay_seconds = 0;
+};
+
+struct OpenSessionRequest {
+  ClientInfo client;
+  bool clean_start = true;
+  std::uint32_t session_expiry_seconds = 0;  // 0xFFFFFFFF = never
+  std::optional<WillMessage> will;
+  std::uint16_t receive_maximum = 65535;
+  SessionLimits limits;  // for a new session
+};
+
+struct OpenSessionResult {
+  SessionPtr session;
+  bool session_present = false;
+};
+
+enum class CloseKind {
+  Normal,          // DISCONNECT 0x00: will discarded
+  NormalWithWill,  // DISCONNECT 0x04: will published
+  Abnormal,        // network loss, keepalive, protocol error: will published
+};
+
+struct BrokerCounters {
+  std::atomic<std::uint64_t> connections{0};  // live
+  std::atomic<std::uint64_t> messages_received{0};
+  std::atomic<std::uint64_t> messages_delivered{0};
+  std::atomic<std::uint64_t> messages_dropped_no_subscribers{0};
+  std::atomic<std::uint64_t> packets_malformed{0};
+};
+
+class Broker {
+ public:
+  Broker(config::Settings settings, Workers& workers);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  const config::Settings& settings() const { return settings_; }
+  Workers& workers() { return workers_; }
+  Hooks& hooks() { return hooks_; }
+  BrokerCounters& counters() { return counters_; }
+
+  // --- authentication and authorization (hook chain, then the configured defaults) ---
+  bool authenticate(const ClientInfo& client, const std::optional<std::string>& password) const;
+  bool authorize(const ClientInfo& client, AclAction action, std::string_view topic) const;
+
+  // --- sessions ---
+  // Opens or resumes the client's session and attaches `sink`. An existing connection with the
+  // same client id, of any protocol, is closed with reason 0x8E (takeover).
+  OpenSessionResult open_session(OpenSessionRequest request, std::shared_ptr<SessionSink> sink);
+  // The connection behind `sink` ended. No-op if it was already taken over.
+  void close_session(const SessionPtr& session, const SessionSink* sink, CloseKind kind,
+                     std::optional<std::uint32_t> new_expiry_seconds = std::nullopt);
+  SessionPtr find_session(const std::string& client_id) const;
+  std::size_t session_count() const;
+
+  // --- pub/sub (topics here are already mountpointed) ---
+  // Routes a message to every matching subscription; returns how many it reached.
+  std::size_t publish(const MessagePtr& message);
+  // Returns the granted QoS (0..2) or a v5 failure reason code (>= 0x80).
+  std::uint8_t subscribe(const SessionPtr& session, const ClientInfo& client,
+                         const std::string& filter, const SubscriptionRecord& record);
+  bool unsubscribe(const SessionPtr& session, const std::string& filter);
+
+  // Stops timers and drops sessions; call after every connection is closed.
+  void shutdown();
+
+ private:
+  struct Subscriber {
+    SessionPtr session;
+    SubscriptionRecord record;
+  };
+  struct ClientEntry {
+    SessionPtr session;
+    std::optional<WillMessage> will;  // of the attached connection
+    std::unique_ptr<asio::steady_timer> expiry_timer;
+    std::unique_ptr<asio::steady_timer> will_timer;
+    std::optional<WillMessage> pending_will;  // waiting for its delay
+  };
+
+  SessionPtr discard_session_locked(const std::string& client_id);
+  void remove_all_subscriptions(const SessionPtr& session);
+  void publish_will(const WillMessage& will);
+  void schedule_expiry_locked(const std::string& client_id, ClientEntry& entry,
+                              std::uint32_t seconds);
+  void schedule_will_locked(const std::string& client_id, ClientEntry& entry, WillMessage will,
+                            std::uint32_t session_expiry);
+  void on_session_expired(const std::string& client_id, const Session* session);
+  void on_will_delay_elapsed(const std::string& client_id, const Session* session);
+  void deliver_retained(const SessionPtr& session, const std::string& filter,
+                        const SubscriptionRecord& record);
+
+  config::Settings settings_;
+  Workers& workers_;
+  Hooks hooks_;
+  BrokerCounters counters_;
+  Retainer retainer_;
+
+  mutable std::mutex registry_mutex_;
+  std::unordered_map<std::string, ClientEntry> clients_;
+
+  mutable std::shared_mutex router_mutex_;
+  router::TopicTrie<const Session*, Subscriber> router_;
+};
+
+}  // namespace gatemq::broker

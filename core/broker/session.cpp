@@ -1,0 +1,225 @@
+#include "core/broker/session.hpp"
+
+#include <algorithm>
+
+namespace gatemq::broker {
+
+Session::Session(std::string client_id, SessionLimits limits)
+    : client_id_(std::move(client_id)), limits_(std::move(limits)), queue_(limits_.queue) {}
+
+void Session::attach(std::shared_ptr<SessionSink> sink, std::uint16_t receive_maximum) {
+  std::lock_guard lock(mutex_);
+  sink_ = std::move(sink);
+  receive_maximum_ = receive_maximum == 0 ? 65535 : receive_maximum;
+  // Resend everything unacknowledged, in the order it was first sent (spec 4.4).
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [sequence, entry] : inflight_) resend_locked(entry, now);
+  drain_queue_locked();
+}
+
+void Session::resend_locked(InflightEntry& entry, std::chrono::steady_clock::time_point now) {
+  entry.sent_at = now;
+  if (entry.state == InflightState::AwaitingPubcomp) {
+    sink_->send(OutboundPubrel{entry.packet_id});
+  } else {
+    sink_->send(OutboundPublish{entry.delivery, entry.packet_id, /*dup=*/true});
+  }
+}
+
+std::size_t Session::retry_unacknowledged(std::chrono::steady_clock::time_point now,
+                                          std::chrono::milliseconds interval) {
+  std::lock_guard lock(mutex_);
+  if (!sink_) return 0;
+  std::size_t resent = 0;
+  for (auto& [sequence, entry] : inflight_) {
+    if (now - entry.sent_at < interval) continue;
+    resend_locked(entry, now);
+    ++resent;
+  }
+  return resent;
+}
+
+bool Session::detach(const SessionSink* sink) {
+  std::lock_guard lock(mutex_);
+  if (sink_.get() != sink) return false;
+  sink_.reset();
+  // QoS 0 messages in flight are not kept across connections; QoS 1/2 stay for the resume.
+  return true;
+}
+
+std::shared_ptr<SessionSink> Session::sink() const {
+  std::lock_guard lock(mutex_);
+  return sink_;
+}
+
+std::size_t Session::window_locked() const {
+  const std::size_t configured = limits_.max_inflight == 0 ? 65535 : limits_.max_inflight;
+  return std::min<std::size_t>(configured, receive_maximum_);
+}
+
+std::uint16_t Session::allocate_packet_id_locked() {
+  // The window is at most 65535 wide, so a free id always exists when this is called.
+  while (true) {
+    const std::uint16_t candidate = next_packet_id_;
+    next_packet_id_ = next_packet_id_ == 65535 ? 1 : next_packet_id_ + 1;
+    if (!inflight_by_id_.contains(candidate)) return candidate;
+  }
+}
+
+void Session::deliver(Delivery delivery) {
+  std::lock_guard lock(mutex_);
+  if (limits_.upgrade_qos) {
+    delivery.qos = std::max(delivery.qos, delivery.message->qos);
+  }
+  if (sink_ && !sink_->accepts(delivery)) return;
+  const bool window_open = delivery.qos == 0 || inflight_.size() < window_locked();
+  if (sink_ && window_open && queue_.empty()) {
+    send_now_locked(std::move(delivery));
+    return;
+  }
+  queue_.push(std::move(delivery));
+  if (sink_) drain_queue_locked();
+}
+
+void Session::send_now_locked(Delivery delivery) {
+  if (delivery.qos == 0) {
+    sink_->send(OutboundPublish{std::move(delivery), 0, false});
+    return;
+  }
+  const std::uint16_t packet_id = allocate_packet_id_locked();
+  const std::uint64_t sequence = next_sequence_++;
+  const auto state =
+      delivery.qos == 1 ? InflightState::AwaitingPuback : InflightState::AwaitingPubrec;
+  inflight_by_id_.emplace(packet_id, sequence);
+  auto& entry = inflight_
+                    .emplace(sequence, InflightEntry{packet_id, state, std::move(delivery),
+                                                     std::chrono::steady_clock::now()})
+                    .first->second;
+  sink_->send(OutboundPublish{entry.delivery, packet_id, false});
+}
+
+void Session::drain_queue_locked() {
+  const auto now = Clock::now();
+  while (sink_ && !queue_.empty()) {
+    Delivery next;
+    if (!queue_.pop(next)) break;
+    if (next.message->expired(now) || !sink_->accepts(next)) continue;
+    if (next.qos > 0 && inflight_.size() >= window_locked()) {
+      // Window full: this one waits at the head. Re-queueing keeps its lane's order because the
+      // lane it came from is the highest non-empty one.
+      queue_.push_front(std::move(next));
+      break;
+    }
+    send_now_locked(std::move(next));
+  }
+}
+
+bool Session::remove_inflight_locked(std::uint16_t packet_id, InflightState expected) {
+  auto by_id = inflight_by_id_.find(packet_id);
+  if (by_id == inflight_by_id_.end()) return false;
+  auto entry = inflight_.find(by_id->second);
+  if (entry == inflight_.end() || entry->second.state != expected) return false;
+  inflight_.erase(entry);
+  inflight_by_id_.erase(by_id);
+  return true;
+}
+
+bool Session::on_puback(std::uint16_t packet_id) {
+  std::lock_guard lock(mutex_);
+  if (!remove_inflight_locked(packet_id, InflightState::AwaitingPuback)) return false;
+  drain_queue_locked();
+  return true;
+}
+
+bool Session::on_pubrec(std::uint16_t packet_id) {
+  std::lock_guard lock(mutex_);
+  auto by_id = inflight_by_id_.find(packet_id);
+  if (by_id == inflight_by_id_.end()) return false;
+  auto& entry = inflight_.at(by_id->second);
+  if (entry.state == InflightState::AwaitingPuback) return false;
+  // A repeated PUBREC (after our PUBREL was lost) just gets the PUBREL again.
+  entry.state = InflightState::AwaitingPubcomp;
+  entry.sent_at = std::chrono::steady_clock::now();
+  entry.delivery.message.reset();  // the payload is no longer needed
+  if (sink_) sink_->send(OutboundPubrel{packet_id});
+  return true;
+}
+
+bool Session::on_pubcomp(std::uint16_t packet_id) {
+  std::lock_guard lock(mutex_);
+  if (!remove_inflight_locked(packet_id, InflightState::AwaitingPubcomp)) return false;
+  drain_queue_locked();
+  return true;
+}
+
+void Session::on_delivery_refused(std::uint16_t packet_id) {
+  std::lock_guard lock(mutex_);
+  auto by_id = inflight_by_id_.find(packet_id);
+  if (by_id == inflight_by_id_.end()) return;
+  inflight_.erase(by_id->second);
+  inflight_by_id_.erase(by_id);
+  drain_queue_locked();
+}
+
+void Session::expire_awaiting_rel_locked(std::chrono::steady_clock::time_point now) {
+  if (limits_.await_rel_timeout.count() <= 0) return;
+  std::erase_if(awaiting_rel_, [&](const auto& item) {
+    return now - item.second >= limits_.await_rel_timeout;
+  });
+}
+
+Session::Qos2Receive Session::receive_qos2(std::uint16_t packet_id) {
+  std::lock_guard lock(mutex_);
+  if (awaiting_rel_.contains(packet_id)) return Qos2Receive::Duplicate;
+  const auto now = Clock::now();
+  if (limits_.max_awaiting_rel != 0 && awaiting_rel_.size() >= limits_.max_awaiting_rel) {
+    expire_awaiting_rel_locked(now);
+    if (awaiting_rel_.size() >= limits_.max_awaiting_rel) return Qos2Receive::Full;
+  }
+  awaiting_rel_.emplace(packet_id, now);
+  return Qos2Receive::New;
+}
+
+bool Session::release_qos2(std::uint16_t packet_id) {
+  std::lock_guard lock(mutex_);
+  return awaiting_rel_.erase(packet_id) > 0;
+}
+
+bool Session::add_subscription(const std::string& filter, SubscriptionRecord record) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = subscriptions_.insert_or_assign(filter, std::move(record));
+  return inserted;
+}
+
+bool Session::remove_subscription(const std::string& filter) {
+  std::lock_guard lock(mutex_);
+  return subscriptions_.erase(filter) > 0;
+}
+
+std::map<std::string, SubscriptionRecord> Session::subscriptions() const {
+  std::lock_guard lock(mutex_);
+  return subscriptions_;
+}
+
+std::size_t Session::subscription_count() const {
+  std::lock_guard lock(mutex_);
+  return subscriptions_.size();
+}
+
+void Session::set_expiry_interval(std::uint32_t seconds) {
+  std::lock_guard lock(mutex_);
+  expiry_interval_ = seconds;
+}
+
+std::uint32_t Session::expiry_interval() const {
+  std::lock_guard lock(mutex_);
+  return expiry_interval_;
+}
+
+Session::Stats Session::stats() const {
+  std::lock_guard lock(mutex_);
+  return Stats{inflight_.size(), queue_.size(), queue_.dropped(), awaiting_rel_.size(),
+               subscriptions_.size()};
+}
+
+}  // namespace gatemq::broker

@@ -1,0 +1,655 @@
+#include "core/net/mqtt_channel.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/post.hpp>
+#include <random>
+
+#include "core/mqtt/reason_code.hpp"
+#include "core/router/topic.hpp"
+
+namespace gatemq::net {
+
+namespace {
+
+using namespace std::chrono_literals;
+using broker::CloseKind;
+namespace rc = mqtt::rc;
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr auto kCloseFlushTimeout = 5s;
+constexpr std::uint32_t kV3ExpiryEndsWithConnection = 0;
+
+std::string generate_client_id() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "gatemq-";
+  auto bits = generator();
+  for (int i = 0; i < 16; ++i, bits >>= 4) id.push_back(kHex[bits & 0xF]);
+  return id;
+}
+
+const char* version_name(mqtt::ProtocolVersion version) {
+  switch (version) {
+    case mqtt::ProtocolVersion::v31:
+      return "3.1";
+    case mqtt::ProtocolVersion::v311:
+      return "3.1.1";
+    case mqtt::ProtocolVersion::v5:
+      return "5.0";
+  }
+  return "?";
+}
+
+const mqtt::Properties kNoProperties;
+
+}  // namespace
+
+MqttChannel::MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> transport,
+                         std::shared_ptr<const ChannelContext> context)
+    : broker_(broker),
+      transport_(std::move(transport)),
+      context_(std::move(context)),
+      zone_(context_->zone),
+      read_buffer_(kReadChunk),
+      idle_timer_(transport_->executor()),
+      keepalive_timer_(transport_->executor()),
+      retry_timer_(transport_->executor()) {
+  client_.peer_host = transport_->peer_host();
+  client_.peer_port = transport_->peer_port();
+  client_.listener = context_->listener_name;
+  client_.zone = context_->zone_name;
+  broker_.counters().connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+MqttChannel::~MqttChannel() {
+  broker_.counters().connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void MqttChannel::start() {
+  last_received_ = std::chrono::steady_clock::now();
+  arm_idle_timer();
+  read();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+void MqttChannel::read() {
+  transport_->async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
+        self->on_read(error, bytes);
+      });
+}
+
+void MqttChannel::on_read(const std::error_code& error, std::size_t bytes) {
+  if (state_ == State::Closed) return;
+  if (error) {
+    if (state_ != State::Closing) {
+      close(CloseKind::Abnormal, error == asio::error::eof ? "connection closed by peer"
+                                                           : "read error: " + error.message());
+    }
+    return;
+  }
+  if (state_ == State::Closing) return;  // discard input while we close
+  last_received_ = std::chrono::steady_clock::now();
+  input_.append(read_buffer_.data(), bytes);
+  if (!process_input()) return;
+  // Compact once the consumed prefix dominates, so input_ does not grow without bound.
+  if (input_used_ > 0 && input_used_ * 2 >= input_.size()) {
+    input_.erase(0, input_used_);
+    input_used_ = 0;
+  }
+  read();
+}
+
+bool MqttChannel::process_input() {
+  while (state_ == State::AwaitingConnect || state_ == State::Connected) {
+    const std::string_view available(input_.data() + input_used_, input_.size() - input_used_);
+    const auto frame = mqtt::next_frame(available, zone_.mqtt.max_packet_size);
+    switch (frame.status) {
+      case mqtt::Frame::Status::NeedMore:
+        return true;
+      case mqtt::Frame::Status::Malformed:
+        broker_.counters().packets_malformed.fetch_add(1, std::memory_order_relaxed);
+        protocol_failure(rc::kMalformedPacket, "malformed fixed header");
+        return false;
+      case mqtt::Frame::Status::TooLarge:
+        protocol_failure(rc::kPacketTooLarge, "packet exceeds mqtt.max_packet_size");
+        return false;
+      case mqtt::Frame::Status::Complete:
+        break;
+    }
+    const auto type = static_cast<mqtt::PacketType>(frame.first_byte >> 4);
+    if (state_ == State::AwaitingConnect && type != mqtt::PacketType::Connect) {
+      close(CloseKind::Abnormal, "first packet is not CONNECT");
+      return false;
+    }
+    auto decoded = mqtt::decode(frame.first_byte, frame.body, version_);
+    input_used_ += frame.consumed;
+    if (!decoded.ok()) {
+      broker_.counters().packets_malformed.fetch_add(1, std::memory_order_relaxed);
+      if (type == mqtt::PacketType::Connect) {
+        if (auto* connect = std::get_if<mqtt::Connect>(&decoded.packet)) {
+          version_ = connect->version;
+        }
+        refuse_connect(decoded.error.reason_code, decoded.error.message);
+      } else {
+        protocol_failure(decoded.error.reason_code, decoded.error.message);
+      }
+      return false;
+    }
+    handle(std::move(decoded.packet));
+  }
+  return state_ != State::Closed;
+}
+
+void MqttChannel::handle(mqtt::Packet&& packet) {
+  if (auto* connect = std::get_if<mqtt::Connect>(&packet)) {
+    if (state_ != State::AwaitingConnect) {
+      protocol_failure(rc::kProtocolError, "second CONNECT on one connection");
+      return;
+    }
+    handle_connect(std::move(*connect));
+    return;
+  }
+  std::visit(
+      [this](auto&& value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, mqtt::Publish>) {
+          handle_publish(std::move(value));
+        } else if constexpr (std::is_same_v<T, mqtt::Puback>) {
+          if (!session_->on_puback(value.packet_id)) {
+            spdlog::debug("{} PUBACK for unknown packet id {}", client_.log_name(),
+                          value.packet_id);
+          }
+        } else if constexpr (std::is_same_v<T, mqtt::Pubrec>) {
+          if (value.reason_code >= 0x80) {
+            // The receiver refused the message: the flow ends here (spec 4.3.3).
+            session_->on_delivery_refused(value.packet_id);
+          } else if (!session_->on_pubrec(value.packet_id)) {
+            write_packet(mqtt::Pubrel{value.packet_id, rc::kPacketIdentifierNotFound, {}});
+          }
+        } else if constexpr (std::is_same_v<T, mqtt::Pubrel>) {
+          const bool known = session_->release_qos2(value.packet_id);
+          write_packet(mqtt::Pubcomp{value.packet_id,
+                                     known ? rc::kSuccess : rc::kPacketIdentifierNotFound, {}});
+        } else if constexpr (std::is_same_v<T, mqtt::Pubcomp>) {
+          session_->on_pubcomp(value.packet_id);
+        } else if constexpr (std::is_same_v<T, mqtt::Subscribe>) {
+          handle_subscribe(std::move(value));
+        } else if constexpr (std::is_same_v<T, mqtt::Unsubscribe>) {
+          handle_unsubscribe(std::move(value));
+        } else if constexpr (std::is_same_v<T, mqtt::Pingreq>) {
+          write_packet(mqtt::Pingresp{});
+        } else if constexpr (std::is_same_v<T, mqtt::Disconnect>) {
+          handle_disconnect(value);
+        } else if constexpr (std::is_same_v<T, mqtt::Auth>) {
+          // Enhanced authentication is refused at CONNECT, so any AUTH is out of order.
+          protocol_failure(rc::kProtocolError, "AUTH without an authentication method");
+        } else {
+          protocol_failure(rc::kProtocolError, "packet type only a server may send");
+        }
+      },
+      std::move(packet));
+}
+
+void MqttChannel::handle_connect(mqtt::Connect&& connect) {
+  idle_timer_.cancel();
+  version_ = connect.version;
+  client_.version = connect.version;
+  client_.username = connect.username;
+  const auto& limits = zone_.mqtt;
+
+  const bool assigned_id = connect.client_id.empty();
+  if (assigned_id) {
+    if (version_ != mqtt::ProtocolVersion::v5 && !connect.clean_start) {
+      refuse_connect(rc::kClientIdentifierNotValid, "empty client id with clean session 0");
+      return;
+    }
+    connect.client_id = generate_client_id();
+  }
+  client_.client_id = connect.client_id;
+  if (connect.client_id.size() > limits.max_clientid_len) {
+    refuse_connect(rc::kClientIdentifierNotValid, "client id longer than mqtt.max_clientid_len");
+    return;
+  }
+  if (connect.properties.authentication_method) {
+    refuse_connect(rc::kBadAuthenticationMethod,
+                   "authentication method '" + *connect.properties.authentication_method +
+                       "' is not configured");
+    return;
+  }
+  if (!broker_.authenticate(client_, connect.password)) {
+    refuse_connect(connect.username ? rc::kBadUserNameOrPassword : rc::kNotAuthorized,
+                   "authentication failed");
+    return;
+  }
+
+  // The listener's mountpoint wins over the zone's; placeholders expand per client.
+  client_.mountpoint = router::expand_placeholders(
+      context_->mountpoint.empty() ? zone_.mountpoint : context_->mountpoint,
+      router::PlaceholderValues{client_.client_id, client_.username.value_or(""), "",
+                                client_.peer_host});
+
+  std::optional<broker::WillMessage> will;
+  if (connect.will) {
+    auto& w = *connect.will;
+    if (!router::is_valid_topic_name(w.topic, limits.max_topic_levels)) {
+      refuse_connect(rc::kTopicNameInvalid, "invalid will topic");
+      return;
+    }
+    if (w.qos > limits.max_qos_allowed) {
+      refuse_connect(rc::kQosNotSupported, "will QoS above mqtt.max_qos_allowed");
+      return;
+    }
+    if (w.retain && !limits.retain_available) {
+      refuse_connect(rc::kRetainNotSupported, "retained will but retain is not available");
+      return;
+    }
+    if (broker_.authorize(client_, broker::AclAction::Publish, w.topic)) {
+      const auto delay = w.properties.will_delay_interval.value_or(0);
+      will = broker::WillMessage{
+          broker::make_message(with_mountpoint(w.topic), std::move(w.payload), w.qos, w.retain,
+                               w.properties, client_.client_id),
+          delay};
+    } else {
+      spdlog::warn("{} will topic '{}' not authorized; will dropped", client_.log_name(),
+                   w.topic);
+    }
+  }
+
+  // Keepalive: the zone may impose its own (v5 Server Keep Alive).
+  std::uint16_t keepalive = connect.keep_alive;
+  const bool server_keepalive = is_v5() && zone_.server_keepalive != 0;
+  if (server_keepalive) keepalive = zone_.server_keepalive;
+  keepalive_timeout_ = std::chrono::milliseconds(
+      static_cast<std::int64_t>(keepalive * 1000.0 * zone_.keepalive_backoff * 2));
+
+  std::uint32_t expiry = kV3ExpiryEndsWithConnection;
+  if (is_v5()) {
+    expiry = connect.properties.session_expiry_interval.value_or(0);
+    client_max_packet_size_ = connect.properties.maximum_packet_size.value_or(0);
+    client_topic_alias_max_ = connect.properties.topic_alias_maximum.value_or(0);
+  } else if (!connect.clean_start) {
+    expiry = static_cast<std::uint32_t>(zone_.session_expiry_interval.count());
+  }
+  session_expiry_was_zero_ = expiry == 0;
+
+  broker::OpenSessionRequest request;
+  request.client = client_;
+  request.clean_start = connect.clean_start;
+  request.session_expiry_seconds = expiry;
+  request.will = std::move(will);
+  request.receive_maximum = is_v5() ? connect.properties.receive_maximum.value_or(65535) : 65535;
+  request.limits.max_inflight = zone_.max_inflight;
+  request.limits.queue.max_len = zone_.max_mqueue_len;
+  request.limits.queue.store_qos0 = zone_.mqueue_store_qos0;
+  request.limits.queue.priorities = zone_.mqueue_priorities;
+  request.limits.queue.default_priority_highest = zone_.mqueue_default_priority == "highest";
+  request.limits.upgrade_qos = zone_.upgrade_qos;
+  request.limits.max_awaiting_rel = zone_.max_awaiting_rel;
+  request.limits.await_rel_timeout = zone_.await_rel_timeout;
+
+  state_ = State::Connected;
+  auto opened = broker_.open_session(std::move(request), shared_from_this());
+  session_ = opened.session;
+
+  mqtt::Connack connack;
+  connack.session_present = opened.session_present;
+  if (is_v5()) {
+    auto& props = connack.properties;
+    if (assigned_id) props.assigned_client_identifier = client_.client_id;
+    if (limits.max_topic_alias != 0) props.topic_alias_maximum = limits.max_topic_alias;
+    if (zone_.max_awaiting_rel != 0) {
+      props.receive_maximum =
+          static_cast<std::uint16_t>(std::min<std::uint32_t>(zone_.max_awaiting_rel, 65535));
+    }
+    if (limits.max_packet_size != 0) props.maximum_packet_size = limits.max_packet_size;
+    if (!limits.retain_available) props.retain_available = 0;
+    if (limits.max_qos_allowed < 2) props.maximum_qos = limits.max_qos_allowed;
+    if (!limits.wildcard_subscription) props.wildcard_subscription_available = 0;
+    props.shared_subscription_available = 0;
+    if (server_keepalive) props.server_keep_alive = keepalive;
+  }
+  write_packet(connack);
+  arm_keepalive_timer();
+  arm_retry_timer();
+  spdlog::info("{} connected: MQTT {}, clean_start={}, keepalive={}s, session_present={}",
+               client_.log_name(), version_name(version_), connect.clean_start, keepalive,
+               opened.session_present);
+  broker_.hooks().client_connected(client_);
+}
+
+void MqttChannel::handle_publish(mqtt::Publish&& publish) {
+  const auto& limits = zone_.mqtt;
+  if (publish.qos > limits.max_qos_allowed) {
+    protocol_failure(rc::kQosNotSupported, "PUBLISH QoS above mqtt.max_qos_allowed");
+    return;
+  }
+  if (publish.retain && !limits.retain_available) {
+    protocol_failure(rc::kRetainNotSupported, "retained PUBLISH but retain is not available");
+    return;
+  }
+  if (auto alias = publish.properties.topic_alias) {
+    if (*alias == 0 || *alias > limits.max_topic_alias) {
+      protocol_failure(rc::kTopicAliasInvalid, "topic alias out of range");
+      return;
+    }
+    if (publish.topic.empty()) {
+      auto known = inbound_aliases_.find(*alias);
+      if (known == inbound_aliases_.end()) {
+        protocol_failure(rc::kProtocolError, "unknown topic alias");
+        return;
+      }
+      publish.topic = known->second;
+    } else {
+      inbound_aliases_[*alias] = publish.topic;
+    }
+  }
+  if (!router::is_valid_topic_name(publish.topic, limits.max_topic_levels)) {
+    protocol_failure(rc::kTopicNameInvalid, "invalid topic name '" + publish.topic + "'");
+    return;
+  }
+  const bool allowed = !publish.topic.starts_with("$SYS/") &&
+                       broker_.authorize(client_, broker::AclAction::Publish, publish.topic);
+  if (!allowed) {
+    spdlog::info("{} not authorized to publish to '{}'", client_.log_name(), publish.topic);
+    const auto code = is_v5() ? rc::kNotAuthorized : rc::kSuccess;
+    if (publish.qos == 1) write_packet(mqtt::Puback{publish.packet_id, code, {}});
+    if (publish.qos == 2) write_packet(mqtt::Pubrec{publish.packet_id, code, {}});
+    return;
+  }
+  if (publish.qos == 2) {
+    switch (session_->receive_qos2(publish.packet_id)) {
+      case broker::Session::Qos2Receive::Duplicate:
+        write_packet(mqtt::Pubrec{publish.packet_id, rc::kSuccess, {}});
+        return;
+      case broker::Session::Qos2Receive::Full:
+        protocol_failure(rc::kReceiveMaximumExceeded, "too many QoS 2 messages awaiting PUBREL");
+        return;
+      case broker::Session::Qos2Receive::New:
+        break;
+    }
+  }
+  auto message =
+      broker::make_message(with_mountpoint(publish.topic), std::move(publish.payload), publish.qos,
+                           publish.retain, publish.properties, client_.client_id);
+  const std::size_t reached = broker_.publish(message);
+  const auto code = is_v5() && reached == 0 ? rc::kNoMatchingSubscribers : rc::kSuccess;
+  if (publish.qos == 1) write_packet(mqtt::Puback{publish.packet_id, code, {}});
+  if (publish.qos == 2) write_packet(mqtt::Pubrec{publish.packet_id, code, {}});
+}
+
+void MqttChannel::handle_subscribe(mqtt::Subscribe&& subscribe) {
+  mqtt::Suback suback;
+  suback.packet_id = subscribe.packet_id;
+  std::optional<std::uint32_t> subscription_id;
+  if (!subscribe.properties.subscription_identifiers.empty()) {
+    subscription_id = subscribe.properties.subscription_identifiers.front();
+  }
+  for (auto& item : subscribe.subscriptions) {
+    auto code = broker_.subscribe(session_, client_, with_mountpoint(item.filter),
+                                  broker::SubscriptionRecord{item.options, subscription_id});
+    if (!is_v5() && code >= 0x80) code = rc::kUnspecifiedError;
+    if (code >= 0x80) {
+      spdlog::info("{} subscribe to '{}' refused: {}", client_.log_name(), item.filter,
+                   rc::name(code));
+    }
+    suback.reason_codes.push_back(code);
+  }
+  write_packet(suback);
+}
+
+void MqttChannel::handle_unsubscribe(mqtt::Unsubscribe&& unsubscribe) {
+  mqtt::Unsuback unsuback;
+  unsuback.packet_id = unsubscribe.packet_id;
+  for (const auto& filter : unsubscribe.filters) {
+    const bool existed = broker_.unsubscribe(session_, with_mountpoint(filter));
+    unsuback.reason_codes.push_back(existed ? rc::kSuccess : rc::kNoSubscriptionExisted);
+  }
+  write_packet(unsuback);
+}
+
+void MqttChannel::handle_disconnect(const mqtt::Disconnect& disconnect) {
+  if (is_v5() && disconnect.properties.session_expiry_interval) {
+    const auto requested = *disconnect.properties.session_expiry_interval;
+    if (session_expiry_was_zero_ && requested != 0) {
+      protocol_failure(rc::kProtocolError, "session expiry set on DISCONNECT after 0 at CONNECT");
+      return;
+    }
+    expiry_on_close_ = requested;
+  }
+  const bool with_will = is_v5() && disconnect.reason_code == rc::kDisconnectWithWill;
+  close(with_will ? CloseKind::NormalWithWill : CloseKind::Normal, "client disconnected");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closing
+
+void MqttChannel::refuse_connect(std::uint8_t reason_code, const std::string& why) {
+  spdlog::warn("{} connection refused: {} ({})", client_.log_name(), why, rc::name(reason_code));
+  mqtt::Connack connack;
+  connack.reason_code = reason_code;
+  if (is_v5()) connack.properties.reason_string = why;
+  write_packet(connack);
+  close(CloseKind::Abnormal, "connection refused");
+}
+
+void MqttChannel::protocol_failure(std::uint8_t reason_code, const std::string& why) {
+  close(CloseKind::Abnormal, why + " (" + std::string(rc::name(reason_code)) + ")", reason_code);
+}
+
+void MqttChannel::close(CloseKind kind, const std::string& why,
+                        std::optional<std::uint8_t> disconnect_reason) {
+  if (state_ == State::Closing || state_ == State::Closed) return;
+  const bool was_connected = state_ == State::Connected;
+  state_ = State::Closing;
+  close_kind_ = kind;
+  if (kind == CloseKind::Abnormal) {
+    spdlog::info("{} disconnected: {}", client_.log_name(), why);
+  } else {
+    spdlog::debug("{} disconnected: {}", client_.log_name(), why);
+  }
+  if (was_connected) broker_.hooks().client_disconnected(client_, why);
+  if (disconnect_reason && was_connected && is_v5()) {
+    mqtt::Disconnect disconnect;
+    disconnect.reason_code = *disconnect_reason;
+    write_packet(disconnect);
+  }
+  if (session_) {
+    // Tell the broker now, not after the flush: the will and session expiry start from here.
+    broker_.close_session(session_, this, close_kind_, expiry_on_close_);
+  }
+  keepalive_timer_.cancel();
+  if (!write_in_progress_ && pending_.empty()) {
+    finish_close();
+    return;
+  }
+  close_after_flush_ = true;
+  idle_timer_.expires_after(kCloseFlushTimeout);
+  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error) self->finish_close();
+  });
+}
+
+void MqttChannel::finish_close() {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  idle_timer_.cancel();
+  keepalive_timer_.cancel();
+  retry_timer_.cancel();
+  transport_->close();
+}
+
+void MqttChannel::close_by_broker(std::uint8_t reason_code) {
+  asio::post(transport_->executor(), [self = shared_from_this(), reason_code] {
+    self->protocol_failure(reason_code, "closed by the broker");
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void MqttChannel::send(broker::Outbound item) {
+  bool schedule = false;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(item));
+    schedule = !mailbox_drain_scheduled_;
+    mailbox_drain_scheduled_ = true;
+  }
+  if (schedule) {
+    asio::post(transport_->executor(), [self = shared_from_this()] { self->drain_mailbox(); });
+  }
+}
+
+void MqttChannel::drain_mailbox() {
+  std::vector<broker::Outbound> items;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    items.swap(mailbox_);
+    mailbox_drain_scheduled_ = false;
+  }
+  for (auto& item : items) write_outbound(std::move(item));
+  flush();
+}
+
+bool MqttChannel::accepts(const broker::Delivery& delivery) const {
+  if (client_max_packet_size_ == 0) return true;
+  const auto& message = *delivery.message;
+  // Upper bound: the forwarded properties plus expiry (5 bytes) and subscription id (5 bytes).
+  const auto topic = std::string_view(message.topic).substr(
+      std::min(message.topic.size(), client_.mountpoint.size()));
+  const auto size = mqtt::encoded_publish_size(topic, message.properties,
+                                               message.payload.size(), delivery.qos, version_) +
+                    10;
+  return size <= client_max_packet_size_;
+}
+
+void MqttChannel::write_outbound(broker::Outbound&& item) {
+  if (state_ != State::Connected) return;  // QoS 1/2 stay in the session for the next connection
+  if (auto* pubrel = std::get_if<broker::OutboundPubrel>(&item)) {
+    write_packet(mqtt::Pubrel{pubrel->packet_id, rc::kSuccess, {}});
+    return;
+  }
+  auto& publish = std::get<broker::OutboundPublish>(item);
+  const auto& delivery = publish.delivery;
+  const auto& message = *delivery.message;
+  const auto now = broker::Clock::now();
+  if (message.expired(now)) {
+    if (publish.packet_id != 0) session_->on_delivery_refused(publish.packet_id);
+    return;
+  }
+  std::string topic = strip_mountpoint(message.topic);
+  const mqtt::PublishHeader header{publish.dup, delivery.qos, delivery.retain, publish.packet_id};
+  if (!is_v5()) {
+    mqtt::encode_publish(header, topic, kNoProperties, message.payload, version_, pending_);
+    return;
+  }
+  const bool needs_own_properties =
+      message.expires_at || delivery.subscription_id || client_topic_alias_max_ != 0;
+  if (!needs_own_properties) {
+    mqtt::encode_publish(header, topic, message.properties, message.payload, version_, pending_);
+    return;
+  }
+  mqtt::Properties properties = message.properties;
+  properties.message_expiry_interval = message.remaining_expiry(now);
+  if (delivery.subscription_id) properties.subscription_identifiers = {*delivery.subscription_id};
+  std::string_view wire_topic = topic;
+  if (client_topic_alias_max_ != 0) {
+    auto known = outbound_aliases_.find(topic);
+    if (known != outbound_aliases_.end()) {
+      properties.topic_alias = known->second;
+      wire_topic = {};
+    } else if (outbound_aliases_.size() < client_topic_alias_max_) {
+      const auto alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
+      outbound_aliases_.emplace(topic, alias);
+      properties.topic_alias = alias;
+    }
+  }
+  mqtt::encode_publish(header, wire_topic, properties, message.payload, version_, pending_);
+}
+
+void MqttChannel::write_packet(const mqtt::Packet& packet) {
+  mqtt::encode(packet, version_, pending_);
+  flush();
+}
+
+void MqttChannel::flush() {
+  if (write_in_progress_ || pending_.empty() || state_ == State::Closed) return;
+  writing_.swap(pending_);
+  pending_.clear();
+  write_in_progress_ = true;
+  transport_->async_write(
+      asio::buffer(writing_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t) {
+        self->on_written(error);
+      });
+}
+
+void MqttChannel::on_written(const std::error_code& error) {
+  write_in_progress_ = false;
+  writing_.clear();
+  if (state_ == State::Closed) return;
+  if (error) {
+    close(CloseKind::Abnormal, "write error: " + error.message());
+    finish_close();
+    return;
+  }
+  if (!pending_.empty()) {
+    flush();
+  } else if (close_after_flush_) {
+    finish_close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers and topics
+
+void MqttChannel::arm_idle_timer() {
+  idle_timer_.expires_after(zone_.idle_timeout);
+  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error && self->state_ == State::AwaitingConnect) {
+      self->close(CloseKind::Abnormal, "no CONNECT within zone idle_timeout");
+    }
+  });
+}
+
+void MqttChannel::arm_retry_timer() {
+  // MQTT 5 (4.4) allows resending only on reconnect, which the session does on attach.
+  if (is_v5() || zone_.retry_interval.count() <= 0) return;
+  retry_timer_.expires_after(zone_.retry_interval);
+  retry_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (error || self->state_ != State::Connected) return;
+    self->session_->retry_unacknowledged(std::chrono::steady_clock::now(),
+                                         self->zone_.retry_interval);
+    self->arm_retry_timer();
+  });
+}
+
+void MqttChannel::arm_keepalive_timer() {
+  if (keepalive_timeout_.count() <= 0) return;
+  const auto deadline = last_received_ + keepalive_timeout_;
+  keepalive_timer_.expires_at(deadline);
+  keepalive_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (error || self->state_ != State::Connected) return;
+    if (std::chrono::steady_clock::now() - self->last_received_ >= self->keepalive_timeout_) {
+      self->protocol_failure(rc::kKeepAliveTimeout, "keepalive timeout");
+    } else {
+      self->arm_keepalive_timer();
+    }
+  });
+}
+
+std::string MqttChannel::with_mountpoint(std::string_view topic) const {
+  return router::apply_mountpoint(client_.mountpoint, topic);
+}
+
+std::string MqttChannel::strip_mountpoint(const std::string& topic) const {
+  if (client_.mountpoint.empty()) return topic;
+  return std::string(router::strip_mountpoint(client_.mountpoint, topic).value_or(topic));
+}
+
+}  // namespace gatemq::net

@@ -1,0 +1,121 @@
+// One MQTT connection (3.1, 3.1.1 or 5.0) over any Transport: the protocol state machine between
+// the wire and the broker's client API. Everything runs on the transport's executor; other
+// threads reach it only through SessionSink::send / close_by_broker, which post.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/broker/broker.hpp"
+#include "core/broker/delivery.hpp"
+#include "core/config/settings.hpp"
+#include "core/mqtt/codec.hpp"
+#include "core/net/transport.hpp"
+
+namespace gatemq::net {
+
+struct ChannelContext {
+  std::string listener_name;  // "tcp:external"
+  std::string zone_name;
+  std::string mountpoint;     // listener's, before placeholder expansion
+  config::ZoneSettings zone;
+};
+
+class MqttChannel final : public broker::SessionSink,
+                          public std::enable_shared_from_this<MqttChannel> {
+ public:
+  MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> transport,
+              std::shared_ptr<const ChannelContext> context);
+  ~MqttChannel() override;
+
+  void start();
+  asio::any_io_executor executor() { return transport_->executor(); }
+
+  // SessionSink
+  void send(broker::Outbound item) override;
+  bool accepts(const broker::Delivery& delivery) const override;
+  void close_by_broker(std::uint8_t reason_code) override;
+
+ private:
+  enum class State { AwaitingConnect, Connected, Closing, Closed };
+
+  void read();
+  void on_read(const std::error_code& error, std::size_t bytes);
+  bool process_input();
+  void handle(mqtt::Packet&& packet);
+  void handle_connect(mqtt::Connect&& connect);
+  void handle_publish(mqtt::Publish&& publish);
+  void handle_subscribe(mqtt::Subscribe&& subscribe);
+  void handle_unsubscribe(mqtt::Unsubscribe&& unsubscribe);
+  void handle_disconnect(const mqtt::Disconnect& disconnect);
+
+  void refuse_connect(std::uint8_t reason_code, const std::string& why);
+  // Ends the connection because of a protocol problem: v5 gets a DISCONNECT with the reason.
+  void protocol_failure(std::uint8_t reason_code, const std::string& why);
+  void close(broker::CloseKind kind, const std::string& why,
+             std::optional<std::uint8_t> disconnect_reason = std::nullopt);
+  void finish_close();
+
+  void write_packet(const mqtt::Packet& packet);
+  void write_outbound(broker::Outbound&& item);
+  void flush();
+  void on_written(const std::error_code& error);
+  void drain_mailbox();
+
+  void arm_idle_timer();
+  void arm_keepalive_timer();
+  void arm_retry_timer();
+  std::string strip_mountpoint(const std::string& topic) const;
+  std::string with_mountpoint(std::string_view topic) const;
+  bool is_v5() const { return version_ == mqtt::ProtocolVersion::v5; }
+
+  broker::Broker& broker_;
+  std::unique_ptr<Transport> transport_;
+  std::shared_ptr<const ChannelContext> context_;
+  const config::ZoneSettings& zone_;
+
+  State state_ = State::AwaitingConnect;
+  mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
+  broker::ClientInfo client_;
+  broker::SessionPtr session_;
+  broker::CloseKind close_kind_ = broker::CloseKind::Abnormal;
+  std::optional<std::uint32_t> expiry_on_close_;
+  bool session_expiry_was_zero_ = false;
+
+  // Input
+  std::string input_;
+  std::size_t input_used_ = 0;
+  std::vector<char> read_buffer_;
+  std::chrono::steady_clock::time_point last_received_;
+  std::chrono::milliseconds keepalive_timeout_{0};
+
+  // Output: pending_ collects encoded packets while writing_ is on the wire.
+  std::string pending_;
+  std::string writing_;
+  bool write_in_progress_ = false;
+  bool close_after_flush_ = false;
+
+  // Cross-thread mailbox of session output, drained on this channel's executor.
+  std::mutex mailbox_mutex_;
+  std::vector<broker::Outbound> mailbox_;
+  bool mailbox_drain_scheduled_ = false;
+
+  asio::steady_timer idle_timer_;
+  asio::steady_timer keepalive_timer_;
+  asio::steady_timer retry_timer_;
+
+  // v5 negotiated limits (fixed at CONNECT, read by accepts() from other threads).
+  std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit announced
+  std::uint16_t client_topic_alias_max_ = 0;
+  std::unordered_map<std::uint16_t, std::string> inbound_aliases_;
+  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+};
+
+}  // namespace gatemq::net

@@ -1,0 +1,184 @@
+#include "core/net/tcp_listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/net/tcp_transport.hpp"
+
+namespace gatemq::net {
+
+namespace {
+
+std::shared_ptr<const ChannelContext> make_context(broker::Broker& broker,
+                                                   const config::TcpListenerSettings& settings) {
+  auto context = std::make_shared<ChannelContext>();
+  context->listener_name = "tcp:" + settings.name;
+  context->zone_name = settings.zone;
+  context->mountpoint = settings.mountpoint;
+  context->zone = broker.settings().zone(settings.zone);
+  return context;
+}
+
+}  // namespace
+
+TcpListener::TcpListener(broker::Broker& broker, config::TcpListenerSettings settings)
+    : broker_(broker),
+      settings_(std::move(settings)),
+      access_(settings_.access_rules),
+      context_(make_context(broker, settings_)),
+      acceptor_(broker.workers().housekeeping()),
+      rate_timer_(broker.workers().housekeeping()) {}
+
+std::string TcpListener::description() const {
+  return "tcp:" + settings_.name + " on " + settings_.bind_address + ":" +
+         std::to_string(bound_port_ ? bound_port_ : settings_.port);
+}
+
+void TcpListener::start() {
+  std::error_code error;
+  const auto address = asio::ip::make_address(settings_.bind_address, error);
+  if (error) {
+    throw std::runtime_error("listener tcp:" + settings_.name + ": bad bind address '" +
+                             settings_.bind_address + "'");
+  }
+  const asio::ip::tcp::endpoint endpoint(address, settings_.port);
+  const auto fail = [&](const char* step) {
+    throw std::runtime_error("listener tcp:" + settings_.name + ": cannot " + step + " " +
+                             settings_.bind_address + ":" + std::to_string(settings_.port) +
+                             ": " + error.message());
+  };
+  acceptor_.open(endpoint.protocol(), error);
+  if (error) fail("open");
+  if (settings_.reuseaddr) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  acceptor_.bind(endpoint, error);
+  if (error) fail("bind");
+  acceptor_.listen(settings_.backlog, error);
+  if (error) fail("listen on");
+  bound_port_ = acceptor_.local_endpoint(error).port();
+
+  tokens_ = static_cast<double>(settings_.max_conn_rate);
+  refilled_at_ = std::chrono::steady_clock::now();
+  // Several accepts in flight keep a burst of connects from queueing behind one loop.
+  const unsigned loops = std::clamp(settings_.acceptors, 1u, 16u);
+  for (unsigned i = 0; i < loops; ++i) {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_next(); });
+  }
+}
+
+void TcpListener::stop() {
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    self->stopped_ = true;
+    std::error_code ignored;
+    self->acceptor_.close(ignored);
+    self->rate_timer_.cancel();
+  });
+}
+
+void TcpListener::close_connections(std::uint8_t reason_code) {
+  for (const auto& weak : channels_) {
+    if (auto channel = weak.lock()) channel->close_by_broker(reason_code);
+  }
+  channels_.clear();
+}
+
+bool TcpListener::take_rate_token() {
+  if (settings_.max_conn_rate == 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const double rate = static_cast<double>(settings_.max_conn_rate);
+  const std::chrono::duration<double> elapsed = now - refilled_at_;
+  tokens_ = std::min(rate, tokens_ + elapsed.count() * rate);
+  refilled_at_ = now;
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+std::chrono::steady_clock::duration TcpListener::time_to_next_token() const {
+  const double rate = static_cast<double>(std::max<std::uint64_t>(settings_.max_conn_rate, 1));
+  const std::chrono::duration<double> wait((1.0 - tokens_) / rate);
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait) +
+         std::chrono::milliseconds(1);
+}
+
+void TcpListener::accept_next() {
+  if (stopped_) return;
+  if (!take_rate_token()) {
+    // Over max_conn_rate: leave new connections in the kernel backlog until a token is due.
+    rate_timer_.expires_after(time_to_next_token());
+    rate_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+      if (!error) self->accept_next();
+    });
+    return;
+  }
+  acceptor_.async_accept(broker_.workers().next(),
+                         [self = shared_from_this()](const std::error_code& error,
+                                                     asio::ip::tcp::socket socket) {
+                           self->on_accepted(error, std::move(socket));
+                         });
+}
+
+void TcpListener::apply_socket_options(asio::ip::tcp::socket& socket) {
+  std::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(settings_.nodelay), ignored);
+  if (settings_.recbuf) {
+    socket.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(*settings_.recbuf)),
+                      ignored);
+  }
+  if (settings_.sndbuf) {
+    socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(*settings_.sndbuf)),
+                      ignored);
+  }
+}
+
+void TcpListener::on_accepted(const std::error_code& error, asio::ip::tcp::socket socket) {
+  if (stopped_ || error == asio::error::operation_aborted) return;
+  if (error) {
+    // Out of descriptors and similar: keep the listener alive, try again shortly.
+    spdlog::warn("listener tcp:{}: accept failed: {}", settings_.name, error.message());
+    rate_timer_.expires_after(std::chrono::milliseconds(100));
+    rate_timer_.async_wait([self = shared_from_this()](const std::error_code& wait_error) {
+      if (!wait_error) self->accept_next();
+    });
+    return;
+  }
+  std::error_code peer_error;
+  const auto peer = socket.remote_endpoint(peer_error);
+  if (peer_error) {
+    accept_next();
+    return;
+  }
+  const auto refuse = [&](const char* why) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ > std::chrono::seconds(1)) {  // one line per second at most
+      last_refusal_log_ = now;
+      spdlog::warn("listener tcp:{}: refused {}:{}: {}", settings_.name,
+                   peer.address().to_string(), peer.port(), why);
+    }
+    std::error_code ignored;
+    socket.close(ignored);
+  };
+  if (!access_.allows(peer.address())) {
+    refuse("denied by access rules");
+  } else if (live_->load() >= settings_.max_connections) {
+    refuse("max_connections reached");
+  } else if (broker_.counters().connections.load() >= broker_.settings().node.max_clients) {
+    refuse("node.max_clients reached");
+  } else {
+    apply_socket_options(socket);
+    live_->fetch_add(1);
+    std::shared_ptr<void> lease(nullptr, [live = live_](void*) { live->fetch_sub(1); });
+    auto transport = std::make_unique<TcpTransport>(std::move(socket), std::move(lease));
+    auto channel = std::make_shared<MqttChannel>(broker_, std::move(transport), context_);
+    if (channels_.size() > 64 && channels_.size() > 2 * live_->load()) {
+      std::erase_if(channels_, [](const auto& weak) { return weak.expired(); });
+    }
+    channels_.push_back(channel);
+    // The channel's first steps belong on its own worker thread.
+    asio::post(channel->executor(), [channel] { channel->start(); });
+  }
+  accept_next();
+}
+
+}  // namespace gatemq::net

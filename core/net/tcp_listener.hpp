@@ -1,0 +1,65 @@
+// One `listener.tcp.<name>`: accepts MQTT connections and hands each to an I/O worker.
+// Accept loops run on the housekeeping context; accepted sockets live on the next worker.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/broker/broker.hpp"
+#include "core/config/settings.hpp"
+#include "core/net/access_rules.hpp"
+#include "core/net/mqtt_channel.hpp"
+
+namespace gatemq::net {
+
+class TcpListener : public std::enable_shared_from_this<TcpListener> {
+ public:
+  TcpListener(broker::Broker& broker, config::TcpListenerSettings settings);
+
+  // Binds and starts accepting. Throws std::runtime_error naming the listener and address when
+  // the port cannot be bound (taken, no permission, bad address).
+  void start();
+  // Stops accepting; connections already accepted stay up.
+  void stop();
+  // Closes every connection this listener accepted, connected or not (v5 clients get a
+  // DISCONNECT with `reason_code`). Call on the housekeeping context, like the accept loops.
+  void close_connections(std::uint8_t reason_code);
+
+  const config::TcpListenerSettings& settings() const { return settings_; }
+  std::string description() const;  // "tcp:external on 0.0.0.0:1883"
+  std::uint16_t bound_port() const { return bound_port_; }
+  std::size_t live_connections() const { return live_->load(); }
+
+ private:
+  void accept_next();
+  void on_accepted(const std::error_code& error, asio::ip::tcp::socket socket);
+  bool take_rate_token();
+  std::chrono::steady_clock::duration time_to_next_token() const;
+  void apply_socket_options(asio::ip::tcp::socket& socket);
+
+  broker::Broker& broker_;
+  config::TcpListenerSettings settings_;
+  AccessRules access_;
+  std::shared_ptr<const ChannelContext> context_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer rate_timer_;
+  std::uint16_t bound_port_ = 0;
+  bool stopped_ = false;
+  // Shared with every accepted transport's lease so the count survives the listener.
+  std::shared_ptr<std::atomic<std::size_t>> live_ = std::make_shared<std::atomic<std::size_t>>(0);
+
+  // Accepted channels, for shutdown; touched only on the housekeeping context.
+  std::vector<std::weak_ptr<MqttChannel>> channels_;
+
+  // max_conn_rate token bucket (burst = one second's worth).
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point refilled_at_;
+  std::chrono::steady_clock::time_point last_refusal_log_;
+};
+
+}  // namespace gatemq::net
