@@ -230,7 +230,7 @@ std::size_t Broker::publish(const MessagePtr& message) {
     const auto& options = target.record.options;
     const bool own_message = target.session->client_id() == message->publisher_id;
     if (own_message && (options.no_local || ignore_loop)) continue;
-    Delivery delivery{message, std::min(message->qos, options.qos),
+    Delivery delivery{message, target.session->delivery_qos(message->qos, options.qos),
                       options.retain_as_published && message->retain,
                       target.record.subscription_id};
     target.session->deliver(std::move(delivery));
@@ -276,7 +276,7 @@ std::uint8_t Broker::subscribe(const SessionPtr& session, const ClientInfo& clie
 void Broker::deliver_retained(const SessionPtr& session, const std::string& filter,
                               const SubscriptionRecord& record) {
   for (auto& message : retainer_.match(filter)) {
-    const std::uint8_t qos = std::min(message->qos, record.options.qos);
+    const std::uint8_t qos = session->delivery_qos(message->qos, record.options.qos);
     session->deliver(Delivery{std::move(message), qos, /*retain=*/true, record.subscription_id});
   }
 }

@@ -68,9 +68,6 @@ std::uint16_t Session::allocate_packet_id_locked() {
 
 void Session::deliver(Delivery delivery) {
   std::lock_guard lock(mutex_);
-  if (limits_.upgrade_qos) {
-    delivery.qos = std::max(delivery.qos, delivery.message->qos);
-  }
   if (sink_ && !sink_->accepts(delivery)) return;
   const bool window_open = delivery.qos == 0 || inflight_.size() < window_locked();
   if (sink_ && window_open && queue_.empty()) {

@@ -3,6 +3,7 @@
 // Thread-safe: every public call takes the session's own lock, never held across I/O.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -37,6 +38,11 @@ class Session {
   Session(std::string client_id, SessionLimits limits);
 
   const std::string& client_id() const { return client_id_; }
+  // min(publish, subscription), or with zone upgrade_qos the higher of the two (as EMQX does).
+  std::uint8_t delivery_qos(std::uint8_t publish_qos, std::uint8_t subscription_qos) const {
+    return limits_.upgrade_qos ? std::max(publish_qos, subscription_qos)
+                               : std::min(publish_qos, subscription_qos);
+  }
 
   // --- connection ---
   // Attaches a connection: unacknowledged messages are sent again (DUP set, PUBREL for those

@@ -204,8 +204,10 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
 
   const bool assigned_id = connect.client_id.empty();
   if (assigned_id) {
-    if (version_ != mqtt::ProtocolVersion::v5 && !connect.clean_start) {
-      refuse_connect(rc::kClientIdentifierNotValid, "empty client id with clean session 0");
+    // 3.1 requires 1-23 characters; 3.1.1 allows empty ids only for clean sessions.
+    if (version_ == mqtt::ProtocolVersion::v31 ||
+        (version_ == mqtt::ProtocolVersion::v311 && !connect.clean_start)) {
+      refuse_connect(rc::kClientIdentifierNotValid, "empty client id");
       return;
     }
     connect.client_id = generate_client_id();

@@ -1,5 +1,6 @@
 #include "core/router/topic.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/mqtt/utf8.hpp"
@@ -17,7 +18,8 @@ std::size_t level_count(std::string_view topic) {
 }
 
 bool is_valid_plain_filter(std::string_view filter, std::size_t max_levels) {
-  if (filter.empty() || filter.size() > kMaxTopicBytes || !mqtt::is_valid_mqtt_utf8(filter)) return false;
+  if (filter.empty() || filter.size() > kMaxTopicBytes || !mqtt::is_valid_mqtt_utf8(filter))
+    return false;
   if (max_levels != 0 && level_count(filter) > max_levels) return false;
   bool valid = true;
   bool seen_hash = false;
@@ -45,6 +47,8 @@ bool is_valid_topic_name(std::string_view topic, std::size_t max_levels) {
 
 bool is_valid_topic_filter(std::string_view filter, std::size_t max_levels) {
   if (filter.starts_with("$share/") || filter.starts_with("$queue/")) {
+    // The whole filter (group included) must be short enough and valid UTF-8 without NUL.
+    if (filter.size() > kMaxTopicBytes || !mqtt::is_valid_mqtt_utf8(filter)) return false;
     const auto shared = parse_shared(filter);
     return shared && is_valid_plain_filter(shared->filter, max_levels);
   }

@@ -158,15 +158,15 @@ TEST(Session, Qos2ReceiveDetectsDuplicatesAndLimit) {
   EXPECT_EQ(session.receive_qos2(3), Session::Qos2Receive::New);
 }
 
-TEST(Session, UpgradeQosDeliversAtPublishQos) {
+TEST(Session, DeliveryQosIsTheLowerUnlessUpgraded) {
+  Session plain("c", {});
+  EXPECT_EQ(plain.delivery_qos(2, 1), 1);
+  EXPECT_EQ(plain.delivery_qos(0, 2), 0);
   SessionLimits limits;
   limits.upgrade_qos = true;
-  Session session("c", limits);
-  auto sink = std::make_shared<RecordingSink>();
-  session.attach(sink, 65535);
-  Delivery d{make_message("t", "m", 2, false, {}, "p"), 0, false, {}};
-  session.deliver(d);
-  EXPECT_EQ(sink->publishes().at(0).delivery.qos, 2);
+  Session upgraded("c", limits);
+  EXPECT_EQ(upgraded.delivery_qos(0, 2), 2);
+  EXPECT_EQ(upgraded.delivery_qos(2, 1), 2);
 }
 
 TEST(Session, DeliveriesTheSinkCannotTakeAreSkipped) {

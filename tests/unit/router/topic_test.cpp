@@ -41,11 +41,33 @@ TEST(TopicFilter, ValidFilters) {
 
 TEST(TopicFilter, InvalidFilters) {
   for (const char* filter : {"", "a/#/b", "a#", "#a", "a/b#", "a+", "+a/b", "a/++", "##",
-                             "$share/g", "$share//a", "$share/g+/a", "$share/g/a/#/b",
-                             "$queue/"}) {
+                             "$share/g", "$share//a", "$share/g+/a", "$share/g/a/#/b", "$queue/"}) {
     EXPECT_FALSE(is_valid_topic_filter(filter, 0)) << filter;
   }
   EXPECT_FALSE(is_valid_topic_filter("a/+/c", 2));
+}
+
+TEST(TopicFilter, BadBytesAndLimits) {
+  EXPECT_FALSE(is_valid_topic_filter(std::string("a/\0/+", 5), 0)) << "NUL";
+  EXPECT_FALSE(is_valid_topic_filter("a/\xC0\xAF/#", 0)) << "overlong";
+  EXPECT_FALSE(is_valid_topic_filter("\xED\xA0\x80/+", 0)) << "surrogate";
+  EXPECT_FALSE(is_valid_topic_filter("$share/\xFF/a", 0)) << "bad UTF-8 in the group";
+  EXPECT_FALSE(is_valid_topic_filter(std::string("$share/g\0/a", 11), 0)) << "NUL in the group";
+  EXPECT_FALSE(is_valid_topic_filter("$share/g#/a", 0));
+  EXPECT_FALSE(is_valid_topic_filter(std::string(65536, 'a'), 0));
+  EXPECT_TRUE(is_valid_topic_filter(std::string(65535, 'a'), 0));
+  EXPECT_FALSE(is_valid_topic_filter("$share/g/" + std::string(65530, 'a'), 0)) << "too long";
+  EXPECT_TRUE(is_valid_topic_filter("$share/g/a/+/c", 3)) << "levels counted inside the share";
+  EXPECT_FALSE(is_valid_topic_filter("$share/g/a/+/c/d", 3));
+  EXPECT_TRUE(is_valid_topic_filter("a/+/#", 3));
+  EXPECT_FALSE(is_valid_topic_filter("a/+/#", 2));
+}
+
+TEST(TopicFilter, HasWildcard) {
+  EXPECT_TRUE(has_wildcard("a/+"));
+  EXPECT_TRUE(has_wildcard("#"));
+  EXPECT_FALSE(has_wildcard("a/b"));
+  EXPECT_FALSE(has_wildcard(""));
 }
 
 TEST(TopicMatch, SpecExamples) {
@@ -66,6 +88,13 @@ TEST(TopicMatch, SpecExamples) {
   EXPECT_FALSE(topic_matches("a", "a/b"));
   EXPECT_TRUE(topic_matches("a//b", "a//b"));
   EXPECT_FALSE(topic_matches("a/b", "a/bc"));
+  EXPECT_TRUE(topic_matches("a/#", "a/"));
+  EXPECT_TRUE(topic_matches("a/+/#", "a/b"));
+  EXPECT_FALSE(topic_matches("a/+/#", "a"));
+  EXPECT_TRUE(topic_matches("+", ""));
+  EXPECT_TRUE(topic_matches("/", "/"));
+  EXPECT_TRUE(topic_matches("+/+", "/"));
+  EXPECT_FALSE(topic_matches("a/b/#", "a"));
 }
 
 TEST(TopicMatch, DollarTopicsNeedExplicitFirstLevel) {
@@ -87,6 +116,13 @@ TEST(SharedFilter, Parse) {
   EXPECT_EQ(queued->filter, "x/y");
   EXPECT_FALSE(parse_shared("a/b"));
   EXPECT_FALSE(parse_shared("$share/nofilter"));
+  EXPECT_FALSE(parse_shared("$share//a"));
+  EXPECT_FALSE(parse_shared("$share/+/a"));
+  EXPECT_FALSE(parse_shared("$sharex/g/a"));
+  auto deep = parse_shared("$share/g/$SYS/#");
+  ASSERT_TRUE(deep);
+  EXPECT_EQ(deep->group, "g");
+  EXPECT_EQ(deep->filter, "$SYS/#");
 }
 
 TEST(Mountpoint, ApplyAndStrip) {
@@ -95,6 +131,9 @@ TEST(Mountpoint, ApplyAndStrip) {
   EXPECT_EQ(strip_mountpoint("dev/", "dev/t"), "t");
   EXPECT_FALSE(strip_mountpoint("dev/", "other/t"));
   EXPECT_EQ(strip_mountpoint("", "t"), "t");
+  EXPECT_EQ(strip_mountpoint("dev/", "dev/"), "");
+  EXPECT_FALSE(strip_mountpoint("dev/", "dev"));
+  EXPECT_EQ(strip_mountpoint("dev/", apply_mountpoint("dev/", "a/b")), "a/b");
 }
 
 TEST(Placeholders, Expand) {
@@ -103,6 +142,17 @@ TEST(Placeholders, Expand) {
   EXPECT_EQ(expand_placeholders("%e@%a", values), "ep9@10.0.0.1");
   EXPECT_EQ(expand_placeholders("100%%/%x/%", values), "100%/%x/%");
   EXPECT_EQ(expand_placeholders("", values), "");
+  EXPECT_EQ(expand_placeholders("%%c", values), "%c") << "%% is consumed before c";
+}
+
+TEST(Placeholders, AggregateInitFromStrings) {
+  // Mirrors the call sites: std::string arguments, endpoint left empty.
+  const std::string client_id = "c1";
+  const std::string username = "bob";
+  const std::string peer_host = "::1";
+  const auto expanded =
+      expand_placeholders("%u/%c/%e/%a", PlaceholderValues{client_id, username, "", peer_host});
+  EXPECT_EQ(expanded, "bob/c1//::1");
 }
 
 }  // namespace

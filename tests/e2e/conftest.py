@@ -1,0 +1,235 @@
+"""Starts a broker per test: gatemq ($GATEMQ_BIN) by default, or Mosquitto with
+GATEMQ_E2E_TARGET=mosquitto to check that the tests themselves expect standard behaviour."""
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+TARGET = os.environ.get("GATEMQ_E2E_TARGET", "gatemq")
+
+# gatemq keys the Mosquitto run can reproduce, with its own spelling.
+MOSQUITTO_EQUIVALENTS = {
+    "zone.external.max_inflight": lambda v: f"max_inflight_messages {v}",
+    "zone.external.max_mqueue_len": lambda v: f"max_queued_messages {v}",
+    "zone.external.mqueue_store_qos0": lambda v: f"queue_qos0_messages {v}",
+    "mqtt.max_topic_alias": lambda v: f"max_topic_alias {v}",
+    "mqtt.max_packet_size": lambda v: f"max_packet_size {int(v.rstrip('B'))}",
+    "zone.external.session_expiry_interval": None,
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "broker_config(dict): extra gatemq configuration keys")
+    config.addinivalue_line("markers", "gatemq_only: behaviour Mosquitto does not share")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    def __init__(self, directory, overrides):
+        self.directory = directory
+        self.overrides = overrides
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.log_path = directory / "broker.log"
+        self.process = None
+
+    def config_text(self):
+        keys = {
+            "listener.tcp.external": f"127.0.0.1:{self.port}",
+            "node.workers": "2",
+            "log.to": "console",
+            "log.level": "debug",
+            "mqtt.max_topic_alias": "10",
+        }
+        keys.update(self.overrides)
+        return "".join(f"{k} = {v}\n" for k, v in keys.items())
+
+    def mosquitto_config_text(self):
+        lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence false",
+                 "log_type all", "max_topic_alias 10"]
+        for key, value in self.overrides.items():
+            if key not in MOSQUITTO_EQUIVALENTS:
+                pytest.skip(f"{key} has no Mosquitto equivalent")
+            convert = MOSQUITTO_EQUIVALENTS[key]
+            if convert:
+                lines.append(convert(str(value)))
+        return "\n".join(lines) + "\n"
+
+    def start(self):
+        if TARGET == "mosquitto":
+            config = self.directory / "mosquitto.conf"
+            config.write_text(self.mosquitto_config_text())
+            command = ["/usr/sbin/mosquitto", "-c", str(config)]
+        else:
+            config = self.directory / "gatemq.conf"
+            config.write_text(self.config_text())
+            command = [os.environ["GATEMQ_BIN"], "--config", str(config)]
+        self.log_file = open(self.log_path, "ab")
+        self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                        cwd=self.directory)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"broker exited at start-up:\n{self.log()}")
+            try:
+                socket.create_connection((self.host, self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"broker did not listen on {self.port}:\n{self.log()}")
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+            raise AssertionError(f"broker ignored signal {sig} for {timeout}s")
+        finally:
+            self.log_file.close()
+        return code
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "report_" + report.when, report)
+
+
+@pytest.fixture
+def broker(request, tmp_path):
+    if TARGET == "mosquitto" and request.node.get_closest_marker("gatemq_only"):
+        pytest.skip("gatemq-only behaviour")
+    marker = request.node.get_closest_marker("broker_config")
+    instance = Broker(tmp_path, dict(marker.args[0]) if marker else {})
+    instance.start()
+    yield instance
+    code = instance.stop()
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        print("---- broker log ----\n" + instance.log()[-20000:])
+    # A clean shutdown (exit 0, no sanitizer report) is part of every test.
+    assert code == 0, f"broker exited with {code}:\n{instance.log()[-20000:]}"
+
+
+class PahoClient:
+    """paho-mqtt with its network loop in a thread and received messages in a queue."""
+
+    def __init__(self, broker, client_id, protocol=mqtt.MQTTv311, clean=True, keepalive=60,
+                 properties=None, will=None, connect=True):
+        self.protocol = protocol
+        clean_session = None if protocol == mqtt.MQTTv5 else clean
+        self.client = mqtt.Client(client_id=client_id, clean_session=clean_session,
+                                  protocol=protocol)
+        self.messages = queue.Queue()
+        self.connack = queue.Queue()
+        self.disconnects = queue.Queue()
+        self.client.on_message = lambda c, u, m: self.messages.put(m)
+        if protocol == mqtt.MQTTv5:
+            self.client.on_connect = lambda c, u, f, rc, p=None: self.connack.put((f, rc, p))
+            self.client.on_disconnect = lambda c, u, rc, p=None: self.disconnects.put(rc)
+        else:
+            self.client.on_connect = lambda c, u, f, rc: self.connack.put((f, rc, None))
+            self.client.on_disconnect = lambda c, u, rc: self.disconnects.put(rc)
+        if will:
+            self.client.will_set(**will)
+        self.broker = broker
+        self.clean = clean
+        self.keepalive = keepalive
+        self.properties = properties
+        if connect:
+            self.connect()
+
+    def connect(self):
+        kwargs = {}
+        if self.protocol == mqtt.MQTTv5:
+            kwargs = {"clean_start": self.clean, "properties": self.properties}
+        self.client.connect(self.broker.host, self.broker.port, self.keepalive, **kwargs)
+        self.client.loop_start()
+        flags, rc, props = self.connack.get(timeout=10)
+        assert rc == 0, f"CONNACK {rc}"
+        self.flags, self.connack_properties = flags, props
+        return flags
+
+    def subscribe(self, topic, qos=0, **kwargs):
+        done = queue.Queue()
+        self.client.on_subscribe = lambda *args: done.put(args)
+        if "options" in kwargs:
+            result, _ = self.client.subscribe(topic, **kwargs)
+        else:
+            result, _ = self.client.subscribe(topic, qos, **kwargs)
+        assert result == mqtt.MQTT_ERR_SUCCESS
+        return done.get(timeout=10)  # the SUBACK
+
+    def publish(self, topic, payload, qos=0, retain=False, properties=None):
+        info = self.client.publish(topic, payload, qos, retain, properties=properties)
+        if qos:
+            info.wait_for_publish(10)
+        return info
+
+    def expect(self, timeout=10):
+        return self.messages.get(timeout=timeout)
+
+    def expect_payloads(self, count, timeout=10):
+        return [self.expect(timeout).payload for _ in range(count)]
+
+    def disconnect(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def drop(self):
+        """Ends the connection without DISCONNECT (abnormal close)."""
+        self.client.socket().close()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def paho(broker):
+    created = []
+
+    def make(client_id, **kwargs):
+        client = PahoClient(broker, client_id, **kwargs)
+        created.append(client)
+        return client
+
+    yield make
+    for client in created:
+        try:
+            client.client.disconnect()
+            client.client.loop_stop()
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def raw(broker):
+    import mqtt_raw
+    created = []
+
+    def make(version=mqtt_raw.V311):
+        client = mqtt_raw.RawClient(broker.port, version)
+        created.append(client)
+        return client
+
+    yield make
+    for client in created:
+        client.close()
