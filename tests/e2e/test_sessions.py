@@ -1,0 +1,177 @@
+"""Persistent sessions: takeover, offline queue, expiry."""
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+import mqtt_raw
+from mqtt_raw import PUBACK, PUBLISH, V311, V5
+
+
+@pytest.mark.gatemq_only  # Mosquitto closes without DISCONNECT 0x8E
+def test_takeover_closes_the_old_connection_and_keeps_the_session(raw):
+    old = raw(V5)
+    old.connect("same-id", clean=False, props=[(mqtt_raw.SESSION_EXPIRY, 300)])
+    old.subscribe("take/over", 1)
+
+    new = raw(V5)
+    connack = new.connect("same-id", clean=False, props=[(mqtt_raw.SESSION_EXPIRY, 300)])
+    assert connack.session_present
+    packets = old.wait_closed()
+    assert packets and packets[-1].type == mqtt_raw.DISCONNECT and packets[-1].reason == 0x8E
+
+    publisher = raw(V5)
+    publisher.connect("pub")
+    publisher.publish("take/over", "to-new", qos=1, packet_id=1)
+    message = new.expect(PUBLISH)
+    assert message.payload == b"to-new"
+
+
+def test_takeover_v311_with_paho(paho):
+    first = paho("paho-same", clean=False)
+    first.subscribe("t/paho", 1)
+    second = paho("paho-same", clean=False)
+    assert second.flags["session present"] == 1
+    assert first.disconnects.get(timeout=10) != 0
+    first.client.loop_stop()
+    paho("pub").publish("t/paho", b"after", 1)
+    assert second.expect().payload == b"after"
+
+
+def test_takeover_keeps_unacked_messages(raw):
+    old = raw(V311)
+    old.connect("keep", clean=False)
+    old.subscribe("keep/t", 1)
+    publisher = raw(V311)
+    publisher.connect("keep-pub")
+    publisher.publish("keep/t", "in-flight", qos=1, packet_id=1)
+    assert old.expect(PUBLISH).payload == b"in-flight"  # never acknowledged
+
+    new = raw(V311)
+    new.connect("keep", clean=False)
+    again = new.expect(PUBLISH)
+    assert again.payload == b"in-flight" and again.dup
+
+
+@pytest.mark.parametrize("protocol", [mqtt.MQTTv311, mqtt.MQTTv5])
+def test_offline_messages_are_replayed_in_order(paho, protocol):
+    props = None
+    if protocol == mqtt.MQTTv5:
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 300
+    subscriber = paho("offline", protocol=protocol, clean=False, properties=props)
+    subscriber.subscribe("queue/t", 1)
+    subscriber.disconnect()
+    publisher = paho("pub", protocol=protocol)
+    for i in range(20):
+        publisher.publish("queue/t", str(i).encode(), 1)
+    subscriber = paho("offline", protocol=protocol, clean=False, properties=props)
+    assert subscriber.flags["session present"] == 1
+    assert [int(p) for p in subscriber.expect_payloads(20)] == list(range(20))
+
+
+@pytest.mark.broker_config({"zone.external.max_mqueue_len": "2"})
+@pytest.mark.gatemq_only  # Mosquitto drops the newest; EMQX and gatemq the oldest
+def test_full_offline_queue_drops_the_oldest(raw):
+    subscriber = raw(V311)
+    subscriber.connect("small", clean=False)
+    subscriber.subscribe("small/t", 1)
+    subscriber.send(mqtt_raw.disconnect())
+    subscriber.wait_closed()
+    publisher = raw(V311)
+    publisher.connect("small-pub")
+    for i in range(5):
+        publisher.publish("small/t", str(i), qos=1, packet_id=i + 1)
+        publisher.expect(PUBACK)
+    subscriber = raw(V311)
+    subscriber.connect("small", clean=False)
+    payloads = [subscriber.expect(PUBLISH).payload for _ in range(2)]
+    assert payloads == [b"3", b"4"]
+
+
+@pytest.mark.broker_config({"zone.external.mqueue_store_qos0": "false"})
+def test_qos0_messages_are_not_queued_when_configured(raw):
+    subscriber = raw(V311)
+    subscriber.connect("q0", clean=False)
+    subscriber.subscribe("q0/t", 1)
+    subscriber.send(mqtt_raw.disconnect())
+    subscriber.wait_closed()
+    publisher = raw(V311)
+    publisher.connect("q0-pub")
+    publisher.publish("q0/t", "dropped", qos=0)
+    publisher.publish("q0/t", "kept", qos=1, packet_id=1)
+    publisher.expect(PUBACK)
+    subscriber = raw(V311)
+    subscriber.connect("q0", clean=False)
+    assert subscriber.expect(PUBLISH).payload == b"kept"
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.mqueue_priorities": "urgent=10"})
+def test_queue_priorities_replay_urgent_topics_first(raw):
+    subscriber = raw(V311)
+    subscriber.connect("prio", clean=False)
+    subscriber.subscribe("#", 1)
+    subscriber.send(mqtt_raw.disconnect())
+    subscriber.wait_closed()
+    publisher = raw(V311)
+    publisher.connect("prio-pub")
+    for topic in ["normal", "urgent", "normal", "urgent"]:
+        publisher.publish(topic, topic, qos=1, packet_id=1)
+        publisher.expect(PUBACK)
+    subscriber = raw(V311)
+    subscriber.connect("prio", clean=False)
+    topics = [subscriber.expect(PUBLISH).topic for _ in range(4)]
+    assert topics == ["urgent", "urgent", "normal", "normal"]
+
+
+def test_v5_session_expires_after_its_interval(raw):
+    client = raw(V5)
+    client.connect("expiring", clean=False, props=[(mqtt_raw.SESSION_EXPIRY, 1)])
+    client.subscribe("exp/t", 1)
+    client.send(mqtt_raw.disconnect(version=V5))
+    client.wait_closed()
+    time.sleep(3)
+    client = raw(V5)
+    assert not client.connect("expiring", clean=False,
+                              props=[(mqtt_raw.SESSION_EXPIRY, 1)]).session_present
+
+
+def test_v5_session_expiry_zero_ends_with_the_connection(raw):
+    client = raw(V5)
+    client.connect("short", clean=False)
+    client.subscribe("s/t", 1)
+    client.send(mqtt_raw.disconnect(version=V5))
+    client.wait_closed()
+    client = raw(V5)
+    assert not client.connect("short", clean=False).session_present
+
+
+def test_clean_start_discards_the_old_session(raw):
+    client = raw(V5)
+    client.connect("discard", clean=False, props=[(mqtt_raw.SESSION_EXPIRY, 300)])
+    client.subscribe("d/t", 1)
+    client.send(mqtt_raw.disconnect(version=V5))
+    client.wait_closed()
+    client = raw(V5)
+    assert not client.connect("discard", clean=True).session_present
+    publisher = raw(V5)
+    publisher.connect("d-pub")
+    publisher.publish("d/t", "nobody", qos=1, packet_id=1)
+    assert publisher.expect(PUBACK).reason == 0x10  # no matching subscribers
+
+
+def test_v311_persistent_session_survives_reconnect(raw):
+    client = raw(V311)
+    client.connect("v3persist", clean=False)
+    client.subscribe("p/t", 1)
+    client.send(mqtt_raw.disconnect())
+    client.wait_closed()
+    client = raw(V311)
+    assert client.connect("v3persist", clean=False).session_present
+    publisher = raw(V311)
+    publisher.connect("p-pub")
+    publisher.publish("p/t", "still-subscribed")
+    assert client.expect(PUBLISH).payload == b"still-subscribed"
