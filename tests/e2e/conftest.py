@@ -31,6 +31,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "gatemq_only: behaviour Mosquitto does not share")
 
 
+def pytest_collection_modifyitems(config, items):
+    if TARGET != "mosquitto":
+        return
+    skip = pytest.mark.skip(reason="gatemq-only behaviour")
+    for item in items:
+        if item.get_closest_marker("gatemq_only"):
+            item.add_marker(skip)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,8 +126,6 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def broker(request, tmp_path):
-    if TARGET == "mosquitto" and request.node.get_closest_marker("gatemq_only"):
-        pytest.skip("gatemq-only behaviour")
     marker = request.node.get_closest_marker("broker_config")
     instance = Broker(tmp_path, dict(marker.args[0]) if marker else {})
     instance.start()
