@@ -55,6 +55,7 @@ struct BrokerCounters {
   std::atomic<std::uint64_t> messages_delivered{0};
   std::atomic<std::uint64_t> messages_dropped_no_subscribers{0};
   std::atomic<std::uint64_t> packets_malformed{0};
+  std::atomic<std::uint64_t> messages_dropped_slow_subscriber{0};  // QoS 0 output over the cap
 };
 
 class Broker {

@@ -18,6 +18,9 @@ namespace rc = mqtt::rc;
 
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr auto kCloseFlushTimeout = 5s;
+// QoS 0 output buffered beyond this (client reading slower than it is sent to) is dropped;
+// QoS 1/2 output is bounded by the inflight window instead.
+constexpr std::size_t kMaxBufferedQos0Bytes = 8 * 1024 * 1024;
 constexpr std::uint32_t kV3ExpiryEndsWithConnection = 0;
 
 std::string generate_client_id() {
@@ -54,7 +57,8 @@ MqttChannel::MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> tran
       read_buffer_(kReadChunk),
       idle_timer_(transport_->executor()),
       keepalive_timer_(transport_->executor()),
-      retry_timer_(transport_->executor()) {
+      retry_timer_(transport_->executor()),
+      send_timer_(transport_->executor()) {
   client_.peer_host = transport_->peer_host();
   client_.peer_port = transport_->peer_port();
   client_.listener = context_->listener_name;
@@ -482,6 +486,7 @@ void MqttChannel::finish_close() {
   idle_timer_.cancel();
   keepalive_timer_.cancel();
   retry_timer_.cancel();
+  send_timer_.cancel();
   transport_->close();
 }
 
@@ -545,6 +550,10 @@ void MqttChannel::write_outbound(broker::Outbound&& item) {
     return;
   }
   std::string topic = strip_mountpoint(message.topic);
+  if (publish.packet_id == 0 && pending_.size() >= kMaxBufferedQos0Bytes) {
+    broker_.counters().messages_dropped_slow_subscriber.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   const mqtt::PublishHeader header{publish.dup, delivery.qos, delivery.retain, publish.packet_id};
   if (!is_v5()) {
     mqtt::encode_publish(header, topic, kNoProperties, message.payload, version_, pending_);
@@ -589,11 +598,28 @@ void MqttChannel::flush() {
       [self = shared_from_this()](const std::error_code& error, std::size_t) {
         self->on_written(error);
       });
+  if (context_->send_timeout.count() > 0) {
+    send_timer_.expires_after(context_->send_timeout);
+    send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+      if (!error && self->write_in_progress_) self->on_send_timeout();
+    });
+  }
+}
+
+void MqttChannel::on_send_timeout() {
+  if (state_ == State::Closed) return;
+  spdlog::warn("{} send timeout: the client has not read for {} ms{}", client_.log_name(),
+               context_->send_timeout.count(),
+               context_->send_timeout_close ? ", closing" : "");
+  if (!context_->send_timeout_close) return;
+  close(CloseKind::Abnormal, "send timeout");
+  finish_close();
 }
 
 void MqttChannel::on_written(const std::error_code& error) {
   write_in_progress_ = false;
   writing_.clear();
+  send_timer_.cancel();
   if (state_ == State::Closed) return;
   if (error) {
     close(CloseKind::Abnormal, "write error: " + error.message());

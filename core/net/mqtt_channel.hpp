@@ -26,6 +26,9 @@ struct ChannelContext {
   std::string zone_name;
   std::string mountpoint;     // listener's, before placeholder expansion
   config::ZoneSettings zone;
+  // A write that makes no progress for this long means the client stopped reading.
+  std::chrono::milliseconds send_timeout{15000};
+  bool send_timeout_close = true;
 };
 
 class MqttChannel final : public broker::SessionSink,
@@ -67,6 +70,7 @@ class MqttChannel final : public broker::SessionSink,
   void write_outbound(broker::Outbound&& item);
   void flush();
   void on_written(const std::error_code& error);
+  void on_send_timeout();
   void drain_mailbox();
 
   void arm_idle_timer();
@@ -110,6 +114,7 @@ class MqttChannel final : public broker::SessionSink,
   asio::steady_timer idle_timer_;
   asio::steady_timer keepalive_timer_;
   asio::steady_timer retry_timer_;
+  asio::steady_timer send_timer_;
 
   // v5 negotiated limits (fixed at CONNECT, read by accepts() from other threads).
   std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit announced

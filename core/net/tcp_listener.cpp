@@ -18,6 +18,8 @@ std::shared_ptr<const ChannelContext> make_context(broker::Broker& broker,
   context->zone_name = settings.zone;
   context->mountpoint = settings.mountpoint;
   context->zone = broker.settings().zone(settings.zone);
+  context->send_timeout = settings.send_timeout;
+  context->send_timeout_close = settings.send_timeout_close;
   return context;
 }
 

@@ -126,3 +126,22 @@ def test_packet_ids_are_unique_among_inflight_messages(raw):
         publisher.publish("ids", str(i), qos=1, packet_id=i + 1)
     ids = [subscriber.expect(PUBLISH).packet_id for _ in range(20)]
     assert len(set(ids)) == 20 and 0 not in ids
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"listener.tcp.external.send_timeout": "1s"})
+def test_subscriber_that_stops_reading_is_disconnected(raw):
+    import time
+    subscriber = raw(V311)
+    subscriber.connect("stalled")
+    subscriber.subscribe("flood", 0)
+    publisher = raw(V311)
+    publisher.connect("flooder")
+    chunk = "x" * 100_000
+    for _ in range(300):  # 30 MB: far beyond every socket buffer
+        publisher.publish("flood", chunk)
+    publisher.send(mqtt_raw.packet(0xC0, b""))
+    publisher.expect(mqtt_raw.PINGRESP)  # the broker took it all and kept serving
+    time.sleep(3)  # the subscriber reads nothing for longer than send_timeout
+    received = subscriber.wait_closed(timeout=60)
+    assert len(received) < 300
