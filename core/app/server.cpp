@@ -44,8 +44,8 @@ void Server::start() {
     if (!error) on_signal(signal_number);
   });
   drain_timer_ = std::make_unique<asio::steady_timer>(housekeeping);
-  workers_->start();
 
+  // Logged before the workers run, so the lines are out before the first client is served.
   spdlog::info("gatemq {} started as {} with {} I/O worker(s)", GATEMQ_VERSION,
                settings.node.name, workers_->size());
   for (const auto& listener : listeners_) {
@@ -57,6 +57,7 @@ void Server::start() {
   for (const auto& key : settings.ignored_keys) {
     spdlog::warn("config key '{}' is not supported yet and was ignored", key);
   }
+  workers_->start();
 }
 
 void Server::run() { workers_->join(); }

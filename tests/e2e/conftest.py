@@ -205,7 +205,7 @@ class PahoClient:
 
     def drop(self):
         """Ends the connection without DISCONNECT (abnormal close)."""
-        self.client.socket().close()
+        self.client.socket().shutdown(socket.SHUT_RDWR)
         self.client.loop_stop()
 
 
