@@ -64,6 +64,7 @@ def test_v5_retain_handling(raw, handling, expect_on_first, expect_on_second):
     marker.connect("marker")
     for packet_id, expected in ((1, expect_on_first), (2, expect_on_second)):
         subscriber.send(mqtt_raw.subscribe(packet_id, [("rh/t", 1 | handling << 4)], version=V5))
+        subscriber.expect(mqtt_raw.SUBACK)  # retained messages follow the SUBACK
         marker.publish("marker", "m")
         received = []
         while True:
