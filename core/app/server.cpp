@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "core/mqtt/reason_code.hpp"
+#include "core/net/mqtt_listener.hpp"
 
 namespace gatemq::app {
 
@@ -34,7 +35,7 @@ Server::~Server() {
 void Server::start() {
   const auto& settings = broker_->settings();
   for (const auto& listener_settings : settings.tcp_listeners) {
-    auto listener = std::make_shared<net::TcpListener>(*broker_, listener_settings);
+    auto listener = net::make_mqtt_listener(*broker_, listener_settings);
     listener->start();
     listeners_.push_back(std::move(listener));
   }

@@ -17,6 +17,7 @@
 #include "core/broker/delivery.hpp"
 #include "core/config/settings.hpp"
 #include "core/mqtt/codec.hpp"
+#include "core/net/connection.hpp"
 #include "core/net/transport.hpp"
 
 namespace gatemq::net {
@@ -32,14 +33,16 @@ struct ChannelContext {
 };
 
 class MqttChannel final : public broker::SessionSink,
+                          public Connection,
                           public std::enable_shared_from_this<MqttChannel> {
  public:
   MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> transport,
               std::shared_ptr<const ChannelContext> context);
   ~MqttChannel() override;
 
-  void start();
-  asio::any_io_executor executor() { return transport_->executor(); }
+  // Connection
+  void start() override;
+  asio::any_io_executor executor() override { return transport_->executor(); }
 
   // SessionSink
   void send(broker::Outbound item) override;

@@ -9,32 +9,19 @@
 
 namespace gatemq::net {
 
-namespace {
 
-std::shared_ptr<const ChannelContext> make_context(broker::Broker& broker,
-                                                   const config::TcpListenerSettings& settings) {
-  auto context = std::make_shared<ChannelContext>();
-  context->listener_name = "tcp:" + settings.name;
-  context->zone_name = settings.zone;
-  context->mountpoint = settings.mountpoint;
-  context->zone = broker.settings().zone(settings.zone);
-  context->send_timeout = settings.send_timeout;
-  context->send_timeout_close = settings.send_timeout_close;
-  return context;
-}
-
-}  // namespace
-
-TcpListener::TcpListener(broker::Broker& broker, config::TcpListenerSettings settings)
+TcpListener::TcpListener(broker::Broker& broker, config::TcpListenerSettings settings,
+                         std::string kind, ConnectionFactory factory)
     : broker_(broker),
       settings_(std::move(settings)),
+      kind_(std::move(kind)),
+      factory_(std::move(factory)),
       access_(settings_.access_rules),
-      context_(make_context(broker, settings_)),
       acceptor_(broker.workers().housekeeping()),
       rate_timer_(broker.workers().housekeeping()) {}
 
 std::string TcpListener::description() const {
-  return "tcp:" + settings_.name + " on " + settings_.bind_address + ":" +
+  return name() + " on " + settings_.bind_address + ":" +
          std::to_string(bound_port_ ? bound_port_ : settings_.port);
 }
 
@@ -42,12 +29,12 @@ void TcpListener::start() {
   std::error_code error;
   const auto address = asio::ip::make_address(settings_.bind_address, error);
   if (error) {
-    throw std::runtime_error("listener tcp:" + settings_.name + ": bad bind address '" +
+    throw std::runtime_error("listener " + name() + ": bad bind address '" +
                              settings_.bind_address + "'");
   }
   const asio::ip::tcp::endpoint endpoint(address, settings_.port);
   const auto fail = [&](const char* step) {
-    throw std::runtime_error("listener tcp:" + settings_.name + ": cannot " + step + " " +
+    throw std::runtime_error("listener " + name() + ": cannot " + step + " " +
                              settings_.bind_address + ":" + std::to_string(settings_.port) +
                              ": " + error.message());
   };
@@ -79,10 +66,10 @@ void TcpListener::stop() {
 }
 
 void TcpListener::close_connections(std::uint8_t reason_code) {
-  for (const auto& weak : channels_) {
-    if (auto channel = weak.lock()) channel->close_by_broker(reason_code);
+  for (const auto& weak : connections_) {
+    if (auto connection = weak.lock()) connection->close_by_broker(reason_code);
   }
-  channels_.clear();
+  connections_.clear();
 }
 
 bool TcpListener::take_rate_token() {
@@ -138,7 +125,7 @@ void TcpListener::on_accepted(const std::error_code& error, asio::ip::tcp::socke
   if (stopped_ || error == asio::error::operation_aborted) return;
   if (error) {
     // Out of descriptors and similar: keep the listener alive, try again shortly.
-    spdlog::warn("listener tcp:{}: accept failed: {}", settings_.name, error.message());
+    spdlog::warn("listener {}: accept failed: {}", name(), error.message());
     rate_timer_.expires_after(std::chrono::milliseconds(100));
     rate_timer_.async_wait([self = shared_from_this()](const std::error_code& wait_error) {
       if (!wait_error) self->accept_next();
@@ -155,7 +142,7 @@ void TcpListener::on_accepted(const std::error_code& error, asio::ip::tcp::socke
     const auto now = std::chrono::steady_clock::now();
     if (now - last_refusal_log_ > std::chrono::seconds(1)) {  // one line per second at most
       last_refusal_log_ = now;
-      spdlog::warn("listener tcp:{}: refused {}:{}: {}", settings_.name,
+      spdlog::warn("listener {}: refused {}:{}: {}", name(),
                    peer.address().to_string(), peer.port(), why);
     }
     std::error_code ignored;
@@ -172,13 +159,13 @@ void TcpListener::on_accepted(const std::error_code& error, asio::ip::tcp::socke
     live_->fetch_add(1);
     std::shared_ptr<void> lease(nullptr, [live = live_](void*) { live->fetch_sub(1); });
     auto transport = std::make_unique<TcpTransport>(std::move(socket), std::move(lease));
-    auto channel = std::make_shared<MqttChannel>(broker_, std::move(transport), context_);
-    if (channels_.size() > 64 && channels_.size() > 2 * live_->load()) {
-      std::erase_if(channels_, [](const auto& weak) { return weak.expired(); });
+    auto connection = factory_(std::move(transport));
+    if (connections_.size() > 64 && connections_.size() > 2 * live_->load()) {
+      std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
     }
-    channels_.push_back(channel);
-    // The channel's first steps belong on its own worker thread.
-    asio::post(channel->executor(), [channel] { channel->start(); });
+    connections_.push_back(connection);
+    // The connection's first steps belong on its own worker thread.
+    asio::post(connection->executor(), [connection] { connection->start(); });
   }
   accept_next();
 }

@@ -1,5 +1,6 @@
-// One `listener.tcp.<name>`: accepts MQTT connections and hands each to an I/O worker.
-// Accept loops run on the housekeeping context; accepted sockets live on the next worker.
+// One TCP listener (MQTT's `listener.tcp.<name>`, a gateway's `<gw>.listener.<name>`): accepts
+// connections, applies access rules and limits, and hands each socket on the next I/O worker to
+// the protocol's ConnectionFactory. Accept loops run on the housekeeping context.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
@@ -13,13 +14,16 @@
 #include "core/broker/broker.hpp"
 #include "core/config/settings.hpp"
 #include "core/net/access_rules.hpp"
-#include "core/net/mqtt_channel.hpp"
+#include "core/net/connection.hpp"
 
 namespace gatemq::net {
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
  public:
-  TcpListener(broker::Broker& broker, config::TcpListenerSettings settings);
+  // `kind` names the protocol in logs: "tcp" for MQTT listeners ("tcp:external"), a gateway's
+  // name for its own ("tcp-gateway:external").
+  TcpListener(broker::Broker& broker, config::TcpListenerSettings settings, std::string kind,
+              ConnectionFactory factory);
 
   // Binds and starts accepting. Throws std::runtime_error naming the listener and address when
   // the port cannot be bound (taken, no permission, bad address).
@@ -31,6 +35,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   void close_connections(std::uint8_t reason_code);
 
   const config::TcpListenerSettings& settings() const { return settings_; }
+  std::string name() const { return kind_ + ":" + settings_.name; }
   std::string description() const;  // "tcp:external on 0.0.0.0:1883"
   std::uint16_t bound_port() const { return bound_port_; }
   std::size_t live_connections() const { return live_->load(); }
@@ -44,8 +49,9 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
 
   broker::Broker& broker_;
   config::TcpListenerSettings settings_;
+  std::string kind_;
+  ConnectionFactory factory_;
   AccessRules access_;
-  std::shared_ptr<const ChannelContext> context_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer rate_timer_;
   std::uint16_t bound_port_ = 0;
@@ -54,7 +60,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   std::shared_ptr<std::atomic<std::size_t>> live_ = std::make_shared<std::atomic<std::size_t>>(0);
 
   // Accepted channels, for shutdown; touched only on the housekeeping context.
-  std::vector<std::weak_ptr<MqttChannel>> channels_;
+  std::vector<std::weak_ptr<Connection>> connections_;
 
   // max_conn_rate token bucket (burst = one second's worth).
   double tokens_ = 0;

@@ -1,0 +1,24 @@
+#include "core/net/mqtt_listener.hpp"
+
+#include "core/net/mqtt_channel.hpp"
+
+namespace gatemq::net {
+
+std::shared_ptr<TcpListener> make_mqtt_listener(broker::Broker& broker,
+                                                const config::TcpListenerSettings& settings) {
+  auto context = std::make_shared<ChannelContext>();
+  context->listener_name = "tcp:" + settings.name;
+  context->zone_name = settings.zone;
+  context->mountpoint = settings.mountpoint;
+  context->zone = broker.settings().zone(settings.zone);
+  context->send_timeout = settings.send_timeout;
+  context->send_timeout_close = settings.send_timeout_close;
+  std::shared_ptr<const ChannelContext> shared_context = std::move(context);
+  auto factory = [&broker, shared_context](std::unique_ptr<Transport> transport) {
+    return std::static_pointer_cast<Connection>(
+        std::make_shared<MqttChannel>(broker, std::move(transport), shared_context));
+  };
+  return std::make_shared<TcpListener>(broker, settings, "tcp", std::move(factory));
+}
+
+}  // namespace gatemq::net
