@@ -47,6 +47,8 @@ struct DecodeResult {
 // allowed for the packet type and not duplicated, property value ranges, QoS 3, PUBLISH with
 // qos>0 and packet id 0, empty SUBSCRIBE/UNSUBSCRIBE, reserved bits, will flags consistency.
 // Topic syntax (wildcards in names, levels) is the router's job, not the codec's.
+// Reason codes are v5 codes whatever the version: a 3.x CONNACK return code comes back as the v5
+// code encode() maps to it (1 -> 0x84 ... 5 -> 0x87), so decode and encode round-trip.
 DecodeResult decode(std::uint8_t first_byte, std::string_view body, ProtocolVersion version);
 
 // Appends the wire form of `packet` for a connection speaking `version` to `out`.
@@ -54,6 +56,8 @@ DecodeResult decode(std::uint8_t first_byte, std::string_view body, ProtocolVers
 // codes, SUBACK failure codes become 0x80, PUBACK/PUBREC/PUBREL/PUBCOMP/UNSUBACK/DISCONNECT carry
 // no reason code, AUTH is not encodable (nothing is appended).
 // v5 omits the reason code/properties where the spec allows (reason 0 with no properties).
+// Throws std::length_error (appending nothing) if a string or binary field exceeds 65,535 bytes
+// or the packet exceeds the protocol maximum; decoded packets never do.
 void encode(const Packet& packet, ProtocolVersion version, std::string& out);
 
 // Fan-out fast path: encodes a PUBLISH without building a Publish value (no payload copy).

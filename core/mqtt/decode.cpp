@@ -21,12 +21,15 @@ namespace {
 using wire::fail;
 constexpr std::uint32_t kMaxRemainingLength = 268435455;
 
-bool is_v5(ProtocolVersion version) { return version == ProtocolVersion::v5; }
+bool is_v5(ProtocolVersion version) {
+  return version == ProtocolVersion::v5;
+}
 
 void decode_connect(wire::Reader& in, Connect& connect) {
   const auto name = in.bytes(in.u16());
   const auto level = in.u8();
-  const bool known = (name == "MQTT" && (level == 4 || level == 5)) || (name == "MQIsdp" && level == 3);
+  const bool known =
+      (name == "MQTT" && (level == 4 || level == 5)) || (name == "MQIsdp" && level == 3);
   if (!known) {
     // Answered with a 3.1.1-shaped CONNACK (return code 1), which every client version reads.
     connect.version = ProtocolVersion::v311;
@@ -49,7 +52,12 @@ void decode_connect(wire::Reader& in, Connect& connect) {
     fail(rc::kMalformedPacket, "password without user name");
   }
   connect.keep_alive = in.u16();
-  if (is_v5(connect.version)) connect.properties = read_properties(in, PropertyContext::Connect);
+  if (is_v5(connect.version)) {
+    connect.properties = read_properties(in, PropertyContext::Connect);
+    if (connect.properties.authentication_data && !connect.properties.authentication_method) {
+      fail(rc::kProtocolError, "authentication data without an authentication method");
+    }
+  }
   connect.client_id = in.utf8();
   if (will_flag) {
     Will will;
@@ -64,13 +72,39 @@ void decode_connect(wire::Reader& in, Connect& connect) {
   if (password_flag) connect.password = in.binary();
 }
 
+// The v5 reason code for a 3.x CONNACK return code (3.1.1 table 3.1), so Connack::reason_code
+// means the same thing whatever the version; the encoder maps it back.
+std::uint8_t v5_code_for_connack_return_code(std::uint8_t return_code) {
+  switch (return_code) {
+    case 0:
+      return rc::kSuccess;
+    case 1:
+      return rc::kUnsupportedProtocolVersion;
+    case 2:
+      return rc::kClientIdentifierNotValid;
+    case 3:
+      return rc::kServerUnavailable;
+    case 4:
+      return rc::kBadUserNameOrPassword;
+    case 5:
+      return rc::kNotAuthorized;
+    default:
+      fail(rc::kMalformedPacket, "reserved CONNACK return code");
+  }
+}
+
 Connack decode_connack(wire::Reader& in, ProtocolVersion version) {
   Connack connack;
   const auto flags = in.u8();
   if (flags & 0xFE) fail(rc::kMalformedPacket, "CONNACK reserved flags set");
   connack.session_present = flags & 0x01;
-  connack.reason_code = in.u8();
-  if (is_v5(version)) connack.properties = read_properties(in, PropertyContext::Connack);
+  const auto code = in.u8();
+  if (is_v5(version)) {
+    connack.reason_code = code;
+    connack.properties = read_properties(in, PropertyContext::Connack);
+  } else {
+    connack.reason_code = v5_code_for_connack_return_code(code);
+  }
   return connack;
 }
 
@@ -138,7 +172,14 @@ Suback decode_suback(wire::Reader& in, ProtocolVersion version) {
   Suback suback;
   suback.packet_id = nonzero_packet_id(in);
   if (is_v5(version)) suback.properties = read_properties(in, PropertyContext::Suback);
-  while (!in.done()) suback.reason_codes.push_back(in.u8());
+  while (!in.done()) {
+    const auto code = in.u8();
+    // 3.x knows only the granted QoS and 0x80 (3.1.1 section 3.9.3).
+    if (!is_v5(version) && code > 2 && code != 0x80) {
+      fail(rc::kMalformedPacket, "reserved SUBACK return code");
+    }
+    suback.reason_codes.push_back(code);
+  }
   return suback;
 }
 

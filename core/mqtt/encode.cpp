@@ -21,9 +21,20 @@ using wire::put_string;
 using wire::put_u16;
 using wire::put_u8;
 
-bool is_v5(ProtocolVersion version) { return version == ProtocolVersion::v5; }
+bool is_v5(ProtocolVersion version) {
+  return version == ProtocolVersion::v5;
+}
+
+constexpr std::size_t kMaxRemainingLength = 268435455;
+
+// A remaining length past 4 varint bytes cannot be written; better an exception than a stream
+// the peer would misparse.
+void check_remaining_length(std::size_t body_size) {
+  if (body_size > kMaxRemainingLength) throw std::length_error("MQTT packet too large to encode");
+}
 
 void finish(std::string& out, std::uint8_t first_byte, const std::string& body) {
+  check_remaining_length(body.size());
   put_u8(out, first_byte);
   wire::put_varint(out, static_cast<std::uint32_t>(body.size()));
   out.append(body);
@@ -32,14 +43,20 @@ void finish(std::string& out, std::uint8_t first_byte, const std::string& body) 
 // MQTT 3.x CONNACK return codes (3.1.1 table 3.1) for a v5 reason code.
 std::uint8_t v3_connack_code(std::uint8_t reason) {
   switch (reason) {
-    case rc::kSuccess: return 0;
-    case rc::kUnsupportedProtocolVersion: return 1;
-    case rc::kClientIdentifierNotValid: return 2;
+    case rc::kSuccess:
+      return 0;
+    case rc::kUnsupportedProtocolVersion:
+      return 1;
+    case rc::kClientIdentifierNotValid:
+      return 2;
     case rc::kBadUserNameOrPassword:
-    case rc::kBadAuthenticationMethod: return 4;
+    case rc::kBadAuthenticationMethod:
+      return 4;
     case rc::kNotAuthorized:
-    case rc::kBanned: return 5;
-    default: return 3;  // server unavailable
+    case rc::kBanned:
+      return 5;
+    default:
+      return 3;  // server unavailable
   }
 }
 
@@ -129,8 +146,12 @@ void reason_and_properties(const T& p, ProtocolVersion version, std::string& b) 
   put_u8(b, p.reason_code);
   if (has_properties) write_properties(b, p.properties);
 }
-void body_of(const Disconnect& p, ProtocolVersion v, std::string& b) { reason_and_properties(p, v, b); }
-void body_of(const Auth& p, ProtocolVersion v, std::string& b) { reason_and_properties(p, v, b); }
+void body_of(const Disconnect& p, ProtocolVersion v, std::string& b) {
+  reason_and_properties(p, v, b);
+}
+void body_of(const Auth& p, ProtocolVersion v, std::string& b) {
+  reason_and_properties(p, v, b);
+}
 
 std::uint8_t fixed_flags(PacketType type) {
   return type == PacketType::Pubrel || type == PacketType::Subscribe ||
@@ -141,12 +162,11 @@ std::uint8_t fixed_flags(PacketType type) {
 
 std::uint8_t publish_first_byte(const PublishHeader& header) {
   return static_cast<std::uint8_t>((3 << 4) | (header.dup ? 0x08 : 0) | (header.qos << 1) |
-                                    (header.retain ? 0x01 : 0));
+                                   (header.retain ? 0x01 : 0));
 }
 
 std::size_t publish_body_size(std::string_view topic, const Properties& properties,
-                              std::size_t payload_size, std::uint8_t qos,
-                              ProtocolVersion version) {
+                              std::size_t payload_size, std::uint8_t qos, ProtocolVersion version) {
   return 2 + topic.size() + (qos > 0 ? 2 : 0) + (is_v5(version) ? properties_size(properties) : 0) +
          payload_size;
 }
@@ -175,15 +195,22 @@ void encode(const Packet& packet, ProtocolVersion version, std::string& out) {
 }
 
 void encode_publish(const PublishHeader& header, std::string_view topic,
-                    const Properties& properties, std::string_view payload,
-                    ProtocolVersion version, std::string& out) {
+                    const Properties& properties, std::string_view payload, ProtocolVersion version,
+                    std::string& out) {
   const auto body_size = publish_body_size(topic, properties, payload.size(), header.qos, version);
-  out.reserve(out.size() + 5 + body_size);
-  put_u8(out, publish_first_byte(header));
-  wire::put_varint(out, static_cast<std::uint32_t>(body_size));
-  put_string(out, topic);
-  if (header.qos > 0) put_u16(out, header.packet_id);
-  if (is_v5(version)) write_properties(out, properties);
+  check_remaining_length(body_size);
+  const auto start = out.size();
+  out.reserve(start + 5 + body_size);
+  try {
+    put_u8(out, publish_first_byte(header));
+    wire::put_varint(out, static_cast<std::uint32_t>(body_size));
+    put_string(out, topic);
+    if (header.qos > 0) put_u16(out, header.packet_id);
+    if (is_v5(version)) write_properties(out, properties);
+  } catch (const std::length_error&) {
+    out.resize(start);  // leave no half-written packet in a shared output buffer
+    throw;
+  }
   out.append(payload);
 }
 

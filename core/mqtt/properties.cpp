@@ -1,6 +1,8 @@
 #include "core/mqtt/properties.hpp"
 
-#include <bitset>
+#include <initializer_list>
+#include <optional>
+#include <utility>
 
 namespace gatemq::mqtt {
 
@@ -22,21 +24,47 @@ constexpr std::uint32_t kAcks = in({C::Connack, C::Puback, C::Pubrec, C::Pubrel,
 // Packets each property identifier may appear in (spec table 2-4); 0 = unknown identifier.
 std::uint32_t allowed_contexts(std::uint8_t id) {
   switch (id) {
-    case 0x01: case 0x02: case 0x03: case 0x08: case 0x09:
+    case 0x01:
+    case 0x02:
+    case 0x03:
+    case 0x08:
+    case 0x09:
       return kMessage;
-    case 0x0B: return in({C::Publish, C::Subscribe});
-    case 0x11: return in({C::Connect, C::Connack, C::Disconnect});
-    case 0x12: case 0x13: case 0x1A: case 0x24: case 0x25: case 0x28: case 0x29: case 0x2A:
+    case 0x0B:
+      return in({C::Publish, C::Subscribe});
+    case 0x11:
+      return in({C::Connect, C::Connack, C::Disconnect});
+    case 0x12:
+    case 0x13:
+    case 0x1A:
+    case 0x24:
+    case 0x25:
+    case 0x28:
+    case 0x29:
+    case 0x2A:
       return in({C::Connack});
-    case 0x15: case 0x16: return in({C::Connect, C::Connack, C::Auth});
-    case 0x17: case 0x19: return in({C::Connect});
-    case 0x18: return in({C::Will});
-    case 0x1C: return in({C::Connack, C::Disconnect});
-    case 0x1F: return kAcks;
-    case 0x21: case 0x22: case 0x27: return in({C::Connect, C::Connack});
-    case 0x23: return in({C::Publish});
-    case 0x26: return 0xFFFFFFFFu;
-    default: return 0;
+    case 0x15:
+    case 0x16:
+      return in({C::Connect, C::Connack, C::Auth});
+    case 0x17:
+    case 0x19:
+      return in({C::Connect});
+    case 0x18:
+      return in({C::Will});
+    case 0x1C:
+      return in({C::Connack, C::Disconnect});
+    case 0x1F:
+      return kAcks;
+    case 0x21:
+    case 0x22:
+    case 0x27:
+      return in({C::Connect, C::Connack});
+    case 0x23:
+      return in({C::Publish});
+    case 0x26:
+      return 0xFFFFFFFFu;
+    default:
+      return 0;
   }
 }
 
@@ -66,17 +94,28 @@ Properties read_properties(wire::Reader& reader, PropertyContext context) {
   Properties p;
   const auto context_bit = 1u << static_cast<unsigned>(context);
   while (!block.done()) {
-    const auto id_value = block.varint();
-    const auto id = static_cast<std::uint8_t>(id_value);
-    if (id_value > 0x7F || !(allowed_contexts(id) & context_bit)) {
+    // Identifiers are Variable Byte Integers, but every defined one fits in one byte: a set
+    // continuation bit is an unknown identifier or a non-minimal encoding, malformed either way.
+    const auto id = block.u8();
+    if ((id & 0x80) || !(allowed_contexts(id) & context_bit)) {
       fail(rc::kMalformedPacket, "property not allowed in this packet");
     }
     switch (id) {
-      case 0x01: set_once(p.payload_format_indicator, flag_byte(block)); break;
-      case 0x02: set_once(p.message_expiry_interval, block.u32()); break;
-      case 0x03: set_once(p.content_type, block.utf8()); break;
-      case 0x08: set_once(p.response_topic, block.utf8()); break;
-      case 0x09: set_once(p.correlation_data, block.binary()); break;
+      case 0x01:
+        set_once(p.payload_format_indicator, flag_byte(block));
+        break;
+      case 0x02:
+        set_once(p.message_expiry_interval, block.u32());
+        break;
+      case 0x03:
+        set_once(p.content_type, block.utf8());
+        break;
+      case 0x08:
+        set_once(p.response_topic, block.utf8());
+        break;
+      case 0x09:
+        set_once(p.correlation_data, block.binary());
+        break;
       case 0x0B: {
         const auto value = block.varint();
         if (value == 0) fail(rc::kProtocolError, "subscription identifier 0");
@@ -86,23 +125,58 @@ Properties read_properties(wire::Reader& reader, PropertyContext context) {
         p.subscription_identifiers.push_back(value);
         break;
       }
-      case 0x11: set_once(p.session_expiry_interval, block.u32()); break;
-      case 0x12: set_once(p.assigned_client_identifier, block.utf8()); break;
-      case 0x13: set_once(p.server_keep_alive, block.u16()); break;
-      case 0x15: set_once(p.authentication_method, block.utf8()); break;
-      case 0x16: set_once(p.authentication_data, block.binary()); break;
-      case 0x17: set_once(p.request_problem_information, flag_byte(block)); break;
-      case 0x18: set_once(p.will_delay_interval, block.u32()); break;
-      case 0x19: set_once(p.request_response_information, flag_byte(block)); break;
-      case 0x1A: set_once(p.response_information, block.utf8()); break;
-      case 0x1C: set_once(p.server_reference, block.utf8()); break;
-      case 0x1F: set_once(p.reason_string, block.utf8()); break;
-      case 0x21: set_once(p.receive_maximum, nonzero_u16(block)); break;
-      case 0x22: set_once(p.topic_alias_maximum, block.u16()); break;
-      // Alias 0 is the channel's call (Topic Alias invalid, 0x94), not a malformed packet.
-      case 0x23: set_once(p.topic_alias, block.u16()); break;
-      case 0x24: set_once(p.maximum_qos, flag_byte(block)); break;
-      case 0x25: set_once(p.retain_available, flag_byte(block)); break;
+      case 0x11:
+        set_once(p.session_expiry_interval, block.u32());
+        break;
+      case 0x12:
+        set_once(p.assigned_client_identifier, block.utf8());
+        break;
+      case 0x13:
+        set_once(p.server_keep_alive, block.u16());
+        break;
+      case 0x15:
+        set_once(p.authentication_method, block.utf8());
+        break;
+      case 0x16:
+        set_once(p.authentication_data, block.binary());
+        break;
+      case 0x17:
+        set_once(p.request_problem_information, flag_byte(block));
+        break;
+      case 0x18:
+        set_once(p.will_delay_interval, block.u32());
+        break;
+      case 0x19:
+        set_once(p.request_response_information, flag_byte(block));
+        break;
+      case 0x1A:
+        set_once(p.response_information, block.utf8());
+        break;
+      case 0x1C:
+        set_once(p.server_reference, block.utf8());
+        break;
+      case 0x1F:
+        set_once(p.reason_string, block.utf8());
+        break;
+      case 0x21:
+        set_once(p.receive_maximum, nonzero_u16(block));
+        break;
+      case 0x22:
+        set_once(p.topic_alias_maximum, block.u16());
+        break;
+      case 0x23: {
+        // Spec 3.3.2.3.4: alias 0 is a Protocol Error reported as Topic Alias invalid (0x94).
+        const auto value = block.u16();
+        if (value == 0) fail(rc::kTopicAliasInvalid, "topic alias 0");
+        set_once(p.topic_alias, value);
+        break;
+      }
+      case 0x24:
+        set_once(p.maximum_qos, flag_byte(block));
+        break;
+      case 0x25:
+        set_once(p.retain_available, flag_byte(block));
+        break;
       case 0x26: {
         auto name = block.utf8();
         auto value = block.utf8();
@@ -115,10 +189,17 @@ Properties read_properties(wire::Reader& reader, PropertyContext context) {
         set_once(p.maximum_packet_size, value);
         break;
       }
-      case 0x28: set_once(p.wildcard_subscription_available, flag_byte(block)); break;
-      case 0x29: set_once(p.subscription_identifier_available, flag_byte(block)); break;
-      case 0x2A: set_once(p.shared_subscription_available, flag_byte(block)); break;
-      default: fail(rc::kMalformedPacket, "unknown property");
+      case 0x28:
+        set_once(p.wildcard_subscription_available, flag_byte(block));
+        break;
+      case 0x29:
+        set_once(p.subscription_identifier_available, flag_byte(block));
+        break;
+      case 0x2A:
+        set_once(p.shared_subscription_available, flag_byte(block));
+        break;
+      default:
+        fail(rc::kMalformedPacket, "unknown property");
     }
   }
   return p;

@@ -29,7 +29,9 @@ enum class PropertyContext : std::uint8_t {
   Auth,
 };
 
-inline PropertyContext context_of(PacketType type) { return static_cast<PropertyContext>(type); }
+inline PropertyContext context_of(PacketType type) {
+  return static_cast<PropertyContext>(type);
+}
 
 // Reads a property length and the properties after it; throws wire::WireError.
 Properties read_properties(wire::Reader& reader, PropertyContext context);

@@ -44,7 +44,8 @@ class Reader {
     position_ += 4;
     return value;
   }
-  // Variable Byte Integer: at most 4 bytes, minimal encoding not required by the spec.
+  // Variable Byte Integer: at most 4 bytes. Non-minimal encodings (which spec 1.5.5 forbids
+  // senders to produce) are tolerated, as most brokers do; the value is unambiguous.
   std::uint32_t varint() {
     std::uint32_t value = 0;
     for (int shift = 0; shift < 28; shift += 7) {
@@ -61,7 +62,7 @@ class Reader {
     return view;
   }
   std::string binary() { return std::string(bytes(u16())); }
-  std::string utf8();  // validated UTF-8 string (codec.cpp)
+  std::string utf8();  // validated UTF-8 string (decode.cpp)
   std::string_view rest() { return bytes(remaining()); }
 
  private:
@@ -79,13 +80,16 @@ class Reader {
 inline std::size_t varint_size(std::uint32_t value) {
   return value < 128 ? 1 : value < 16384 ? 2 : value < 2097152 ? 3 : 4;
 }
-inline void put_u8(std::string& out, std::uint8_t value) { out.push_back(static_cast<char>(value)); }
+inline void put_u8(std::string& out, std::uint8_t value) {
+  out.push_back(static_cast<char>(value));
+}
 inline void put_u16(std::string& out, std::uint16_t value) {
   out.push_back(static_cast<char>(value >> 8));
   out.push_back(static_cast<char>(value & 0xFF));
 }
 inline void put_u32(std::string& out, std::uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((value >> shift) & 0xFF));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((value >> shift) & 0xFF));
 }
 inline void put_varint(std::string& out, std::uint32_t value) {
   do {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "tests/unit/mqtt/codec_test_util.hpp"
 
 namespace gatemq::mqtt::testing {
@@ -23,7 +25,10 @@ Properties all_connack_properties() {
   p.assigned_client_identifier = "auto-1";
   p.server_keep_alive = 30;
   p.authentication_method = "SCRAM";
-  p.authentication_data = std::string("\x00" "data", 5);
+  p.authentication_data = std::string(
+      "\x00"
+      "data",
+      5);
   p.response_information = "resp/";
   p.server_reference = "other:1883";
   p.reason_string = "because";
@@ -78,7 +83,12 @@ std::vector<std::pair<Packet, ProtocolVersion>> sample_packets() {
     samples.emplace_back(connack, version);
 
     for (std::uint8_t qos = 0; qos < 3; ++qos) {
-      Publish publish{qos > 0, qos, true, "a/b", static_cast<std::uint16_t>(qos ? 42 : 0), {},
+      Publish publish{qos > 0,
+                      qos,
+                      true,
+                      "a/b",
+                      static_cast<std::uint16_t>(qos ? 42 : 0),
+                      {},
                       std::string(300, 'x')};
       if (v5) publish.properties = all_publish_properties();
       samples.emplace_back(publish, version);
@@ -148,8 +158,8 @@ TEST(CodecRoundTrip, EveryPacketEveryVersion) {
   for (const auto& [packet, version] : sample_packets()) {
     const auto bytes = encoded(packet, version);
     const auto result = decode_whole(bytes, version);
-    ASSERT_TRUE(result.ok()) << "type " << packet.index() + 1 << " v"
-                             << int(version) << ": " << result.error.message << " " << hex(bytes);
+    ASSERT_TRUE(result.ok()) << "type " << packet.index() + 1 << " v" << int(version) << ": "
+                             << result.error.message << " " << hex(bytes);
     EXPECT_EQ(result.packet, packet) << "type " << packet.index() + 1 << " v" << int(version);
     // Encoding what was decoded gives the same bytes.
     EXPECT_EQ(encoded(result.packet, version), bytes);
@@ -169,9 +179,110 @@ TEST(CodecRoundTrip, EncodePublishMatchesEncode) {
   }
 }
 
+TEST(CodecRoundTrip, EncodeAppendsToWhatIsThere) {
+  std::string out = "prefix";
+  encode(Pingreq{}, ProtocolVersion::v311, out);
+  encode_publish({false, 1, false, 9}, "t", {}, "p", ProtocolVersion::v311, out);
+  EXPECT_EQ(out, "prefix" + unhex("c000"
+                                  "3206000174000970"));
+}
+
+TEST(CodecRoundTrip, LongRemainingLengths) {
+  // 127, 128, 16383, 16384 and 2,097,152 body bytes: 1 to 4 remaining-length bytes.
+  for (std::size_t body : {127u, 128u, 16383u, 16384u, 2097152u}) {
+    const std::string payload(body - 3, 'p');  // topic "t" takes 3 bytes
+    Publish publish{false, 0, false, "t", 0, {}, payload};
+    const auto bytes = encoded(publish, ProtocolVersion::v311);
+    EXPECT_EQ(bytes.size(),
+              encoded_publish_size("t", {}, payload.size(), 0, ProtocolVersion::v311));
+    const auto result = decode_whole(bytes, ProtocolVersion::v311);
+    ASSERT_TRUE(result.ok()) << result.error.message;
+    EXPECT_EQ(std::get<Publish>(result.packet), publish);
+  }
+  EXPECT_EQ(hex(encoded(Publish{false, 0, false, "t", 0, {}, std::string(125, 'p')},
+                        ProtocolVersion::v311)
+                    .substr(0, 3)),
+            "308001");
+}
+
+TEST(CodecRoundTrip, UnencodableValuesThrowAndAppendNothing) {
+  std::string out = "keep";
+  const std::string huge(65536, 'x');
+  EXPECT_THROW(encode(Publish{false, 0, false, huge, 0, {}, ""}, ProtocolVersion::v311, out),
+               std::length_error);
+  Properties properties;
+  properties.reason_string = huge;
+  EXPECT_THROW(encode(Disconnect{rc::kServerBusy, properties}, ProtocolVersion::v5, out),
+               std::length_error);
+  properties = {};
+  properties.user_properties = {{"k", huge}};
+  EXPECT_THROW(encode_publish({}, "t", properties, "p", ProtocolVersion::v5, out),
+               std::length_error);
+  EXPECT_EQ(out, "keep");
+}
+
+TEST(CodecVectors, Connack5AndSubscribe5Bytes) {
+  Connack connack{true, rc::kSuccess, {}};
+  connack.properties.receive_maximum = 10;
+  EXPECT_EQ(hex(encoded(connack, ProtocolVersion::v5)),
+            "2006"
+            "01"
+            "00"
+            "03"
+            "21000a");
+  Subscribe subscribe{1, {}, {{"a", {1, true, true, 2}}}};
+  subscribe.properties.subscription_identifiers = {300};
+  EXPECT_EQ(hex(encoded(subscribe, ProtocolVersion::v5)),
+            "820a"
+            "0001"
+            "03"
+            "0bac02"
+            "000161"
+            "2d");
+  EXPECT_EQ(hex(encoded(subscribe, ProtocolVersion::v311)),
+            "8206"
+            "0001"
+            "000161"
+            "01");
+  EXPECT_EQ(hex(encoded(Unsuback{2, {}, {0x11}}, ProtocolVersion::v5)),
+            "b004"
+            "0002"
+            "00"
+            "11");
+  EXPECT_EQ(hex(encoded(Auth{}, ProtocolVersion::v5)), "f000");
+  EXPECT_EQ(hex(encoded(Auth{rc::kReAuthenticate, {}}, ProtocolVersion::v5)), "f00119");
+  // A full v5 CONNECT: will with properties, user name and password.
+  Connect connect;
+  connect.version = ProtocolVersion::v5;
+  connect.keep_alive = 30;
+  connect.client_id = "c";
+  connect.properties.session_expiry_interval = 60;
+  connect.will = Will{"w", "x", 1, false, {}};
+  connect.will->properties.will_delay_interval = 5;
+  connect.username = "u";
+  connect.password = "p";
+  EXPECT_EQ(hex(encoded(connect, ProtocolVersion::v5)),
+            "1025"
+            "00044d515454"
+            "05"
+            "ce"
+            "001e"
+            "05"
+            "110000003c"
+            "000163"
+            "05"
+            "1800000005"
+            "000177"
+            "000178"
+            "000175"
+            "000170");
+}
+
 TEST(CodecVectors, Connect311) {
   // MQTT 3.1.1 CONNECT: client id "c1", clean session, keepalive 60.
-  const auto bytes = unhex("100e00044d5154540402003c0002" "6331");
+  const auto bytes = unhex(
+      "100e00044d5154540402003c0002"
+      "6331");
   const auto result = decode_whole(bytes, ProtocolVersion::v311);
   ASSERT_TRUE(result.ok()) << result.error.message;
   const auto& connect = std::get<Connect>(result.packet);
@@ -183,7 +294,10 @@ TEST(CodecVectors, Connect311) {
 }
 
 TEST(CodecVectors, Connect31) {
-  const auto bytes = unhex("101000064d514973647003020005" "0002" "6331");
+  const auto bytes = unhex(
+      "101000064d514973647003020005"
+      "0002"
+      "6331");
   const auto result = decode_whole(bytes, ProtocolVersion::v311);
   ASSERT_TRUE(result.ok()) << result.error.message;
   EXPECT_EQ(std::get<Connect>(result.packet).version, ProtocolVersion::v31);
@@ -191,7 +305,17 @@ TEST(CodecVectors, Connect31) {
 
 TEST(CodecVectors, Connect5WithSessionExpiry) {
   // v5 CONNECT, properties: session expiry 0x11 = 10, receive maximum 0x21 = 5.
-  const auto bytes = unhex("1016" "00044d515454" "05" "02" "000a" "08" "110000000a" "210005" "0001" "78");
+  const auto bytes = unhex(
+      "1016"
+      "00044d515454"
+      "05"
+      "02"
+      "000a"
+      "08"
+      "110000000a"
+      "210005"
+      "0001"
+      "78");
   const auto result = decode_whole(bytes, ProtocolVersion::v5);
   ASSERT_TRUE(result.ok()) << result.error.message;
   const auto& connect = std::get<Connect>(result.packet);
@@ -202,8 +326,17 @@ TEST(CodecVectors, Connect5WithSessionExpiry) {
 
 TEST(CodecVectors, PublishBytes) {
   const Publish publish{false, 1, false, "a/b", 10, {}, "hi"};
-  EXPECT_EQ(hex(encoded(publish, ProtocolVersion::v311)), "3209" "0003612f62" "000a" "6869");
-  EXPECT_EQ(hex(encoded(publish, ProtocolVersion::v5)), "320a" "0003612f62" "000a" "00" "6869");
+  EXPECT_EQ(hex(encoded(publish, ProtocolVersion::v311)),
+            "3209"
+            "0003612f62"
+            "000a"
+            "6869");
+  EXPECT_EQ(hex(encoded(publish, ProtocolVersion::v5)),
+            "320a"
+            "0003612f62"
+            "000a"
+            "00"
+            "6869");
 }
 
 TEST(CodecVectors, ShortAcksOmitReasonCode) {
@@ -217,13 +350,21 @@ TEST(CodecVectors, ShortAcksOmitReasonCode) {
 }
 
 TEST(CodecVectors, Version3Mappings) {
-  EXPECT_EQ(hex(encoded(Connack{false, rc::kUnsupportedProtocolVersion, {}}, ProtocolVersion::v311)), "20020001");
-  EXPECT_EQ(hex(encoded(Connack{false, rc::kClientIdentifierNotValid, {}}, ProtocolVersion::v311)), "20020002");
-  EXPECT_EQ(hex(encoded(Connack{false, rc::kServerUnavailable, {}}, ProtocolVersion::v311)), "20020003");
-  EXPECT_EQ(hex(encoded(Connack{false, rc::kBadUserNameOrPassword, {}}, ProtocolVersion::v311)), "20020004");
-  EXPECT_EQ(hex(encoded(Connack{false, rc::kNotAuthorized, {}}, ProtocolVersion::v311)), "20020005");
+  EXPECT_EQ(
+      hex(encoded(Connack{false, rc::kUnsupportedProtocolVersion, {}}, ProtocolVersion::v311)),
+      "20020001");
+  EXPECT_EQ(hex(encoded(Connack{false, rc::kClientIdentifierNotValid, {}}, ProtocolVersion::v311)),
+            "20020002");
+  EXPECT_EQ(hex(encoded(Connack{false, rc::kServerUnavailable, {}}, ProtocolVersion::v311)),
+            "20020003");
+  EXPECT_EQ(hex(encoded(Connack{false, rc::kBadUserNameOrPassword, {}}, ProtocolVersion::v311)),
+            "20020004");
+  EXPECT_EQ(hex(encoded(Connack{false, rc::kNotAuthorized, {}}, ProtocolVersion::v311)),
+            "20020005");
   EXPECT_EQ(hex(encoded(Connack{true, 0, {}}, ProtocolVersion::v311)), "20020100");
-  EXPECT_EQ(hex(encoded(Suback{1, {}, {0, rc::kNotAuthorized}}, ProtocolVersion::v311)), "9004000100" "80");
+  EXPECT_EQ(hex(encoded(Suback{1, {}, {0, rc::kNotAuthorized}}, ProtocolVersion::v311)),
+            "9004000100"
+            "80");
   EXPECT_EQ(hex(encoded(Unsuback{1, {}, {0x11}}, ProtocolVersion::v311)), "b0020001");
   EXPECT_EQ(encoded(Auth{}, ProtocolVersion::v311), "");
 }
