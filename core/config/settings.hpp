@@ -17,8 +17,8 @@ using Millis = std::chrono::milliseconds;
 
 struct NodeSettings {
   std::string name = "gatemq@127.0.0.1";  // node.name
-  unsigned workers = 0;                    // node.workers; 0 = one per core
-  std::uint64_t max_clients = 1024000;     // node.max_clients
+  unsigned workers = 0;                   // node.workers; 0 = one per core
+  std::uint64_t max_clients = 1024000;    // node.max_clients
 
   bool operator==(const NodeSettings&) const = default;
 };
@@ -39,15 +39,27 @@ struct TcpListenerSettings {
   bool nodelay = true;
   bool reuseaddr = true;
   std::optional<std::uint64_t> recbuf, sndbuf, buffer;  // bytes; unset = OS default
-  std::vector<std::string> access_rules{"allow all"};  // listener.tcp.<name>.access.N, N order
+  std::vector<std::string> access_rules{"allow all"};   // listener.tcp.<name>.access.N, N order
 
   bool operator==(const TcpListenerSettings&) const = default;
 };
 
+// The seed's second default listener: listener.tcp.internal = 127.0.0.1:11883, 4 acceptors,
+// zone internal.
+inline TcpListenerSettings internal_listener_defaults() {
+  TcpListenerSettings listener;
+  listener.name = "internal";
+  listener.bind_address = "127.0.0.1";
+  listener.port = 11883;
+  listener.acceptors = 4;
+  listener.zone = "internal";
+  return listener;
+}
+
 // mqtt.* — global protocol limits; zones may override the same names.
 struct MqttSettings {
   std::uint32_t max_packet_size = 1024 * 1024;  // mqtt.max_packet_size = 1MB
-  std::uint32_t max_clientid_len = 1024;
+  std::uint32_t max_clientid_len = 65535;
   unsigned max_topic_levels = 0;  // 0 = unlimited
   std::uint8_t max_qos_allowed = 2;
   std::uint16_t max_topic_alias = 0;  // 0 = topic aliases off
@@ -70,7 +82,7 @@ struct ZoneSettings {
   std::uint32_t max_awaiting_rel = 100;
   Millis await_rel_timeout{300000};
   Seconds session_expiry_interval{7200};
-  std::uint32_t max_mqueue_len = 1000;  // 0 = unlimited
+  std::uint32_t max_mqueue_len = 1000;                         // 0 = unlimited
   std::vector<std::pair<std::string, int>> mqueue_priorities;  // topic -> priority (1..255)
   std::string mqueue_default_priority = "lowest";              // lowest | highest
   bool mqueue_store_qos0 = true;
@@ -86,22 +98,29 @@ struct ZoneSettings {
   bool operator==(const ZoneSettings&) const = default;
 };
 
+// The seed's zone.internal differs from the other zones only in enable_acl = off.
+inline ZoneSettings internal_zone_defaults() {
+  ZoneSettings zone;
+  zone.enable_acl = false;
+  return zone;
+}
+
 struct BrokerSettings {
   Millis sys_interval{60000};
   Millis sys_heartbeat{30000};
   std::string session_locking_strategy = "quorum";
   std::string shared_subscription_strategy = "random";
   bool shared_dispatch_ack_enabled = false;
-  bool route_batch_clean = false;
+  bool route_batch_clean = true;
 
   bool operator==(const BrokerSettings&) const = default;
 };
 
 struct RetainerSettings {
-  std::string storage_type = "ram";           // retainer.storage_type
-  std::uint64_t max_retained_messages = 0;    // 0 = unlimited
+  std::string storage_type = "ram";         // retainer.storage_type
+  std::uint64_t max_retained_messages = 0;  // 0 = unlimited
   std::uint64_t max_payload_size = 1024 * 1024;
-  Seconds expiry_interval{0};                 // 0 = never
+  Seconds expiry_interval{0};  // 0 = never
 
   bool operator==(const RetainerSettings&) const = default;
 };
@@ -119,10 +138,13 @@ struct LogSettings {
 
 struct Settings {
   NodeSettings node;
-  std::vector<TcpListenerSettings> tcp_listeners{TcpListenerSettings{}};  // "external" on 1883
+  // "external" on 0.0.0.0:1883 and "internal" on 127.0.0.1:11883, in name order.
+  std::vector<TcpListenerSettings> tcp_listeners{TcpListenerSettings{},
+                                                 internal_listener_defaults()};
   MqttSettings mqtt;
   // Always holds "external" and "internal", and every zone a listener names.
-  std::map<std::string, ZoneSettings> zones{{"external", {}}, {"internal", {}}};
+  std::map<std::string, ZoneSettings> zones{{"external", {}},
+                                            {"internal", internal_zone_defaults()}};
   BrokerSettings broker;
   RetainerSettings retainer;
   LogSettings log;

@@ -28,8 +28,10 @@ std::pair<std::uint64_t, std::string> number_and_unit(std::string_view text, con
 }  // namespace
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
@@ -150,6 +152,24 @@ std::string one_of(std::string_view text, std::initializer_list<std::string_view
   std::string expected = "one of:";
   for (auto choice : choices) expected += " " + std::string(choice);
   throw std::invalid_argument(expected);
+}
+
+std::string name(std::string_view text) {
+  text = trim(text);
+  if (text.empty() || std::ranges::any_of(text, [](unsigned char c) { return std::isspace(c); })) {
+    throw std::invalid_argument("a non-empty name without spaces");
+  }
+  return std::string(text);
+}
+
+std::string identifier(std::string_view text) {
+  text = trim(text);
+  if (text.empty() || !std::ranges::all_of(text, [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-';
+      })) {
+    throw std::invalid_argument("a name of letters, digits, '_' and '-'");
+  }
+  return std::string(text);
 }
 
 }  // namespace gatemq::config::values

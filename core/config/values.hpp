@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,11 @@ std::pair<std::string, std::uint16_t> listen_address(std::string_view text);
 std::vector<std::pair<std::string, int>> priorities(std::string_view text);
 // One of `choices`, returned as written.
 std::string one_of(std::string_view text, std::initializer_list<std::string_view> choices);
+
+// Any non-empty text without whitespace (node.name).
+std::string name(std::string_view text);
+// Letters, digits, '_' and '-': zone and listener names, which also appear inside keys.
+std::string identifier(std::string_view text);
 
 std::string_view trim(std::string_view text);
 

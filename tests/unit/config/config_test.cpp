@@ -1,12 +1,18 @@
+// The loader: defaults, the shipped etc/gatemq.conf, keys of every section, custom listeners
+// and zones, environment overrides, ignored seed keys, and the wording of every error.
 #include "core/config/config.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 namespace gatemq::config {
 namespace {
+
+using namespace std::chrono_literals;
 
 Settings parse(std::string_view text, const Environment& environment = {}) {
   return parse_settings(text, "test.conf", environment);
@@ -21,9 +27,21 @@ std::string error_of(std::string_view text, const Environment& environment = {})
   return "no error";
 }
 
-TEST(Config, DefaultsWithoutAFile) {
+TEST(Config, DefaultsWithoutAFileAreTheSeedDefaults) {
   const auto settings = load_settings(std::nullopt, {});
-  ASSERT_EQ(settings.tcp_listeners.size(), 1u);
+  EXPECT_TRUE(settings == Settings{}) << "the struct defaults are the loaded defaults";
+  EXPECT_EQ(settings.node.name, "gatemq@127.0.0.1");
+  EXPECT_EQ(settings.node.workers, 0u);
+  EXPECT_EQ(settings.node.max_clients, 1024000u);
+  ASSERT_EQ(settings.tcp_listeners.size(), 2u);
+  const auto& internal = settings.tcp_listeners[1];
+  EXPECT_EQ(internal.name, "internal");
+  EXPECT_EQ(internal.bind_address, "127.0.0.1");
+  EXPECT_EQ(internal.port, 11883);
+  EXPECT_EQ(internal.acceptors, 4u);
+  EXPECT_EQ(internal.max_connections, 1024000u);
+  EXPECT_EQ(internal.zone, "internal");
+  EXPECT_EQ(internal.access_rules, std::vector<std::string>{"allow all"});
   const auto& listener = settings.tcp_listeners[0];
   EXPECT_EQ(listener.name, "external");
   EXPECT_EQ(listener.bind_address, "0.0.0.0");
@@ -31,60 +49,179 @@ TEST(Config, DefaultsWithoutAFile) {
   EXPECT_EQ(listener.acceptors, 8u);
   EXPECT_EQ(listener.max_connections, 1024000u);
   EXPECT_EQ(listener.max_conn_rate, 1000u);
+  EXPECT_EQ(listener.zone, "external");
+  EXPECT_EQ(listener.backlog, 1024);
+  EXPECT_EQ(listener.send_timeout, 15s);
+  EXPECT_TRUE(listener.send_timeout_close);
+  EXPECT_TRUE(listener.nodelay);
+  EXPECT_TRUE(listener.reuseaddr);
+  EXPECT_FALSE(listener.recbuf.has_value());
   EXPECT_EQ(listener.access_rules, std::vector<std::string>{"allow all"});
   EXPECT_EQ(settings.mqtt.max_packet_size, 1024u * 1024);
-  EXPECT_EQ(settings.mqtt.max_clientid_len, 1024u);
+  EXPECT_EQ(settings.mqtt.max_clientid_len, 65535u);
+  EXPECT_EQ(settings.mqtt.max_topic_levels, 0u);
+  EXPECT_EQ(settings.mqtt.max_qos_allowed, 2);
   EXPECT_EQ(settings.mqtt.max_topic_alias, 0);
+  EXPECT_TRUE(settings.mqtt.retain_available);
+  EXPECT_TRUE(settings.mqtt.wildcard_subscription);
+  EXPECT_TRUE(settings.mqtt.shared_subscription);
+  EXPECT_FALSE(settings.mqtt.ignore_loop_deliver);
   const auto& zone = settings.zone("external");
-  EXPECT_EQ(zone.idle_timeout, std::chrono::seconds(15));
-  EXPECT_DOUBLE_EQ(zone.keepalive_backoff, 0.75);
-  EXPECT_EQ(zone.retry_interval, std::chrono::seconds(20));
-  EXPECT_EQ(zone.session_expiry_interval, std::chrono::hours(2));
-  EXPECT_EQ(zone.max_mqueue_len, 1000u);
+  EXPECT_EQ(zone.idle_timeout, 15s);
+  EXPECT_TRUE(zone.enable_ban);
   EXPECT_TRUE(zone.enable_acl);
+  EXPECT_TRUE(zone.enable_stats);
+  EXPECT_DOUBLE_EQ(zone.keepalive_backoff, 0.75);
+  EXPECT_EQ(zone.max_subscriptions, 0u);
+  EXPECT_FALSE(zone.upgrade_qos);
+  EXPECT_EQ(zone.max_inflight, 32);
+  EXPECT_EQ(zone.retry_interval, 20s);
+  EXPECT_EQ(zone.max_awaiting_rel, 100u);
+  EXPECT_EQ(zone.await_rel_timeout, 300s);
+  EXPECT_EQ(zone.session_expiry_interval, 2h);
+  EXPECT_EQ(zone.max_mqueue_len, 1000u);
+  EXPECT_TRUE(zone.mqueue_store_qos0);
+  EXPECT_TRUE(zone.mqueue_priorities.empty());
+  EXPECT_EQ(zone.mqtt, settings.mqtt);
   EXPECT_FALSE(settings.zone("internal").enable_acl);
+  EXPECT_TRUE(settings.zone("internal").enable_stats);
+  EXPECT_EQ(settings.broker.sys_interval, 1min);
+  EXPECT_EQ(settings.broker.session_locking_strategy, "quorum");
+  EXPECT_EQ(settings.broker.shared_subscription_strategy, "random");
+  EXPECT_FALSE(settings.broker.shared_dispatch_ack_enabled);
+  EXPECT_TRUE(settings.broker.route_batch_clean);
+  EXPECT_EQ(settings.retainer.storage_type, "ram");
+  EXPECT_EQ(settings.retainer.max_retained_messages, 0u);
+  EXPECT_EQ(settings.retainer.max_payload_size, 1024u * 1024);
+  EXPECT_EQ(settings.retainer.expiry_interval, 0s);
+  EXPECT_EQ(settings.log.to, "both");
   EXPECT_EQ(settings.log.level, "error");
+  EXPECT_EQ(settings.log.dir, "log");
+  EXPECT_EQ(settings.log.rotation_size, 10u * 1024 * 1024);
+  EXPECT_EQ(settings.log.rotation_count, 5u);
+  EXPECT_TRUE(settings.allow_anonymous);
   EXPECT_TRUE(settings.ignored_keys.empty());
 }
 
 TEST(Config, ShippedConfigEqualsTheDefaults) {
   const auto from_file =
       load_settings(std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc/gatemq.conf", {});
-  EXPECT_TRUE(from_file.ignored_keys.empty());
-  EXPECT_TRUE(from_file == load_settings(std::nullopt, {}));
+  EXPECT_EQ(from_file.ignored_keys, std::vector<std::string>{});
+  const auto defaults = load_settings(std::nullopt, {});
+  EXPECT_EQ(from_file.node, defaults.node);
+  EXPECT_EQ(from_file.tcp_listeners, defaults.tcp_listeners);
+  EXPECT_EQ(from_file.mqtt, defaults.mqtt);
+  EXPECT_EQ(from_file.zone("external"), defaults.zone("external"));
+  EXPECT_EQ(from_file.zone("internal"), defaults.zone("internal"));
+  EXPECT_EQ(from_file.broker, defaults.broker);
+  EXPECT_EQ(from_file.retainer, defaults.retainer);
+  EXPECT_EQ(from_file.log, defaults.log);
+  EXPECT_TRUE(from_file == defaults);
 }
 
-TEST(Config, Units) {
+TEST(Config, ShippedConfigLoadsWithEveryCommentedKeyEnabled) {
+  // Uncommenting any example line of etc/gatemq.conf must give a loadable file.
+  std::ifstream input(std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc/gatemq.conf");
+  std::string text, line;
+  int examples = 0;
+  while (std::getline(input, line)) {
+    const auto equals = line.find(" = ");
+    const auto key = equals == std::string::npos ? "" : line.substr(3, equals - 3);
+    const bool is_key = !key.empty() && std::ranges::all_of(key, [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    });
+    if (line.starts_with("## ") && is_key && key.find('.') != std::string::npos) {
+      line = line.substr(3);
+      ++examples;
+    }
+    text += line + "\n";
+  }
+  EXPECT_GE(examples, 15);
+  const auto settings = parse(text);
+  EXPECT_EQ(settings.ignored_keys, std::vector<std::string>{});
+  EXPECT_EQ(settings.tcp_listeners.size(), 2u);
+  EXPECT_EQ(settings.tcp_listeners.at(0).recbuf, 2048u);
+}
+
+TEST(Config, EverySectionIsRead) {
   const auto settings = parse(
+      "node.name = edge@10.0.0.2\n"
+      "node.workers = 3\n"
+      "node.max_clients = 10\n"
+      "allow_anonymous = false\n"
       "zone.external.idle_timeout = 500ms\n"
       "zone.external.retry_interval = 2m\n"
       "zone.external.await_rel_timeout = 1h\n"
       "zone.external.session_expiry_interval = 1d\n"
+      "zone.external.server_keepalive = 30\n"
+      "zone.external.mqueue_default_priority = highest\n"
+      "zone.external.mountpoint = ext/\n"
       "broker.sys_interval = 30\n"
+      "broker.sys_heartbeat = 10s\n"
+      "broker.shared_subscription_strategy = round_robin\n"
+      "broker.route_batch_clean = off\n"
       "mqtt.max_packet_size = 64KB\n"
+      "mqtt.strict_mode = true\n"
+      "retainer.max_retained_messages = 100\n"
       "retainer.max_payload_size = 2mb\n"
+      "retainer.expiry_interval = 60m\n"
+      "log.to = console\n"
+      "log.level = debug\n"
       "log.rotation.size = 1GB\n"
-      "listener.tcp.external.recbuf = 512B\n");
+      "log.rotation.count = 2\n"
+      "listener.tcp.external.recbuf = 512B\n"
+      "listener.tcp.external.sndbuf = 4096\n"
+      "listener.tcp.external.buffer = 4KB\n"
+      "listener.tcp.external.max_clients = 7\n"
+      "listener.tcp.external.send_timeout_close = off\n"
+      "mqtt.allow_anonymous = on\n");
+  EXPECT_EQ(settings.node.name, "edge@10.0.0.2");
+  EXPECT_EQ(settings.node.workers, 3u);
+  EXPECT_EQ(settings.node.max_clients, 10u);
   const auto& zone = settings.zone("external");
-  EXPECT_EQ(zone.idle_timeout, std::chrono::milliseconds(500));
-  EXPECT_EQ(zone.retry_interval, std::chrono::minutes(2));
-  EXPECT_EQ(zone.await_rel_timeout, std::chrono::hours(1));
-  EXPECT_EQ(zone.session_expiry_interval, std::chrono::hours(24));
-  EXPECT_EQ(settings.broker.sys_interval, std::chrono::seconds(30));
+  EXPECT_EQ(zone.idle_timeout, 500ms);
+  EXPECT_EQ(zone.retry_interval, 2min);
+  EXPECT_EQ(zone.await_rel_timeout, 1h);
+  EXPECT_EQ(zone.session_expiry_interval, 24h);
+  EXPECT_EQ(zone.server_keepalive, 30);
+  EXPECT_EQ(zone.mqueue_default_priority, "highest");
+  EXPECT_EQ(zone.mountpoint, "ext/");
+  EXPECT_EQ(settings.broker.sys_interval, 30s);
+  EXPECT_EQ(settings.broker.sys_heartbeat, 10s);
+  EXPECT_EQ(settings.broker.shared_subscription_strategy, "round_robin");
+  EXPECT_FALSE(settings.broker.route_batch_clean);
   EXPECT_EQ(settings.mqtt.max_packet_size, 64u * 1024);
   EXPECT_EQ(zone.mqtt.max_packet_size, 64u * 1024) << "zones inherit mqtt.*";
+  EXPECT_TRUE(zone.mqtt.strict_mode);
+  EXPECT_EQ(settings.retainer.max_retained_messages, 100u);
   EXPECT_EQ(settings.retainer.max_payload_size, 2u * 1024 * 1024);
+  EXPECT_EQ(settings.retainer.expiry_interval, 1h);
+  EXPECT_EQ(settings.log.to, "console");
+  EXPECT_EQ(settings.log.level, "debug");
   EXPECT_EQ(settings.log.rotation_size, 1024ull * 1024 * 1024);
-  EXPECT_EQ(settings.tcp_listeners[0].recbuf, 512u);
+  EXPECT_EQ(settings.log.rotation_count, 2u);
+  const auto& listener = settings.tcp_listeners.at(0);
+  EXPECT_EQ(listener.recbuf, 512u);
+  EXPECT_EQ(listener.sndbuf, 4096u);
+  EXPECT_EQ(listener.buffer, 4096u);
+  EXPECT_EQ(listener.max_connections, 7u) << "max_clients is the seed's other spelling";
+  EXPECT_FALSE(listener.send_timeout_close);
+  EXPECT_TRUE(settings.allow_anonymous) << "mqtt.allow_anonymous is the seed's other spelling";
 }
 
 TEST(Config, ZoneOverridesMqttForThatZoneOnly) {
   const auto settings = parse(
       "zone.external.max_packet_size = 1KB\n"
       "mqtt.max_packet_size = 2KB\n"
+      "mqtt.ignore_loop_deliver = true\n"
+      "zone.internal.ignore_loop_deliver = false\n"
       "zone.external.mqueue_priorities = topic/1=10,topic/2=8\n");
   EXPECT_EQ(settings.zone("external").mqtt.max_packet_size, 1024u);
-  EXPECT_EQ(settings.zone("internal").mqtt.max_packet_size, 2048u);
+  EXPECT_EQ(settings.zone("internal").mqtt.max_packet_size, 2048u) << "mqtt.* applies in any order";
+  EXPECT_TRUE(settings.zone("external").mqtt.ignore_loop_deliver);
+  EXPECT_TRUE(settings.zone("external").ignore_loop_deliver);
+  EXPECT_FALSE(settings.zone("internal").mqtt.ignore_loop_deliver);
+  EXPECT_FALSE(settings.zone("internal").ignore_loop_deliver);
   const std::vector<std::pair<std::string, int>> priorities{{"topic/1", 10}, {"topic/2", 8}};
   EXPECT_EQ(settings.zone("external").mqueue_priorities, priorities);
 }
@@ -94,82 +231,256 @@ TEST(Config, CustomListenersAndZones) {
       "listener.tcp.devices = 127.0.0.1:2883\n"
       "listener.tcp.devices.zone = sensors\n"
       "listener.tcp.devices.mountpoint = dev/%c/\n"
+      "listener.tcp.devices.acceptors = 2\n"
       "listener.tcp.devices.access.2 = allow all\n"
       "listener.tcp.devices.access.1 = deny 10.0.0.0/8\n"
       "zone.sensors.max_inflight = 4\n"
+      "zone.sensors.max_clientid_len = 23\n"
+      "listener.tcp.internal = 127.0.0.1:11883\n"
+      "listener.tcp.internal.zone = internal\n"
       "listener.tcp.v6 = [::1]:2884\n"
+      "listener.tcp.v6.zone = spare\n"
       "listener.tcp.external = off\n");
-  ASSERT_EQ(settings.tcp_listeners.size(), 2u);
+  ASSERT_EQ(settings.tcp_listeners.size(), 3u);
   const auto& devices = settings.tcp_listeners[0];
   EXPECT_EQ(devices.name, "devices");
   EXPECT_EQ(devices.bind_address, "127.0.0.1");
   EXPECT_EQ(devices.port, 2883);
+  EXPECT_EQ(devices.acceptors, 2u);
+  EXPECT_EQ(devices.zone, "sensors");
   EXPECT_EQ(devices.mountpoint, "dev/%c/");
   EXPECT_EQ(devices.access_rules, (std::vector<std::string>{"deny 10.0.0.0/8", "allow all"}));
+  EXPECT_EQ(settings.tcp_listeners[1].name, "internal");
+  EXPECT_EQ(settings.tcp_listeners[1].port, 11883);
+  EXPECT_EQ(settings.tcp_listeners[2].bind_address, "::1");
   EXPECT_EQ(settings.zone("sensors").max_inflight, 4);
-  EXPECT_EQ(settings.tcp_listeners[1].bind_address, "::1");
+  EXPECT_EQ(settings.zone("sensors").mqtt.max_clientid_len, 23u);
+  EXPECT_EQ(settings.zone("sensors").idle_timeout, 15s) << "unset zone keys keep the defaults";
+  EXPECT_TRUE(settings.zone("sensors").enable_acl);
+  EXPECT_TRUE(settings.zone("spare") == settings.zone("external")) << "named, never set";
+  EXPECT_TRUE(settings.zones.contains("external")) << "always present";
+}
+
+TEST(Config, LaterDuplicatesWin) {
+  const auto settings = parse(
+      "listener.tcp.external = 1884\n"
+      "listener.tcp.external = 127.0.0.1:1885\n"
+      "zone.external.max_inflight = 1\n"
+      "zone.external.max_inflight = 2\n"
+      "listener.tcp.external = off\n"
+      "listener.tcp.external = 1886\n");
+  EXPECT_EQ(settings.zone("external").max_inflight, 2);
+  ASSERT_EQ(settings.tcp_listeners.size(), 2u);
+  EXPECT_EQ(settings.tcp_listeners[0].bind_address, "0.0.0.0");
+  EXPECT_EQ(settings.tcp_listeners[0].port, 1886);
+}
+
+TEST(Config, TheBuiltInListenersCanBeChangedOrRemoved) {
+  auto settings = parse("listener.tcp.internal.acceptors = 2\nlistener.tcp.external = off\n");
+  ASSERT_EQ(settings.tcp_listeners.size(), 1u);
+  EXPECT_EQ(settings.tcp_listeners[0].name, "internal");
+  EXPECT_EQ(settings.tcp_listeners[0].port, 11883) << "sub-keys need no address line";
+  EXPECT_EQ(settings.tcp_listeners[0].acceptors, 2u);
+  settings = parse("listener.tcp.internal = off\nlistener.tcp.internal.backlog = 10\n");
+  ASSERT_EQ(settings.tcp_listeners.size(), 1u);
+  EXPECT_EQ(settings.tcp_listeners[0].name, "external");
+  settings = parse("listener.tcp.internal = off\nlistener.tcp.internal = 1999\n");
+  ASSERT_EQ(settings.tcp_listeners.size(), 2u);
+  EXPECT_EQ(settings.tcp_listeners[1].bind_address, "0.0.0.0");
+  EXPECT_EQ(settings.tcp_listeners[1].port, 1999);
+  EXPECT_EQ(settings.tcp_listeners[1].zone, "internal") << "only the address changed";
+  settings = parse("listener.tcp.external.access.1 = deny all\n");
+  EXPECT_EQ(settings.tcp_listeners[0].access_rules, std::vector<std::string>{"deny all"});
+}
+
+TEST(Config, CommentsBlankLinesAndWhitespace) {
+  const auto settings = parse(
+      "# a comment = not a key\n"
+      "   ## indented comment\n"
+      "\n"
+      "\t\n"
+      "  zone.external.idle_timeout   =   30s  \r\n"
+      "zone.external.mountpoint=a/#/\n"
+      "node.name = gatemq@host");
+  EXPECT_EQ(settings.zone("external").idle_timeout, 30s);
+  EXPECT_EQ(settings.zone("external").mountpoint, "a/#/") << "'#' mid-line is not a comment";
+  EXPECT_EQ(settings.node.name, "gatemq@host") << "the last line needs no newline";
 }
 
 TEST(Config, EnvironmentOverridesTheFile) {
   const auto settings = parse("zone.external.idle_timeout = 10s\nnode.name = a@b\n",
                               {{"GATEMQ_ZONE__EXTERNAL__IDLE_TIMEOUT", "30s"},
                                {"GATEMQ_LISTENER__TCP__EXTERNAL", "1884"},
+                               {"GATEMQ_LISTENER__TCP__EXTRA", "127.0.0.1:1999"},
+                               {"GATEMQ_ZONE__SENSORS__MAX_INFLIGHT", "3"},
+                               {"GATEMQ_LOG__ROTATION__COUNT", "9"},
+                               {"GATEMQ_ALLOW_ANONYMOUS", "off"},
+                               {"GATEMQ_ACL_FILE", "etc/acl.conf"},
                                {"GATEMQ_BIN", "/not/a/key"},
-                               {"OTHER", "x"}});
-  EXPECT_EQ(settings.zone("external").idle_timeout, std::chrono::seconds(30));
+                               {"GATEMQ_E2E_TARGET", "mosquitto"},
+                               {"OTHER__VARIABLE", "x"}});
+  EXPECT_EQ(settings.zone("external").idle_timeout, 30s);
+  ASSERT_EQ(settings.tcp_listeners.size(), 3u);
+  EXPECT_EQ(settings.tcp_listeners[0].name, "external");
   EXPECT_EQ(settings.tcp_listeners[0].port, 1884);
+  EXPECT_EQ(settings.tcp_listeners[1].name, "extra");
+  EXPECT_EQ(settings.tcp_listeners[1].port, 1999);
+  EXPECT_EQ(settings.zone("sensors").max_inflight, 3);
+  EXPECT_EQ(settings.log.rotation_count, 9u);
   EXPECT_EQ(settings.node.name, "a@b");
+  EXPECT_FALSE(settings.allow_anonymous) << "top-level keys need no __";
+  EXPECT_EQ(settings.ignored_keys,
+            std::vector<std::string>{"environment GATEMQ_ACL_FILE acl_file"});
 }
 
-TEST(Config, ErrorsNameTheLineAndTheReason) {
+TEST(Config, EnvironmentAppliesWithoutAFileAndFromTheProcess) {
+  ::setenv("GATEMQ_MQTT__MAX_QOS_ALLOWED", "1", 1);
+  const auto environment = process_environment();
+  ::unsetenv("GATEMQ_MQTT__MAX_QOS_ALLOWED");
+  EXPECT_EQ(environment.at("GATEMQ_MQTT__MAX_QOS_ALLOWED"), "1");
+  for (const auto& [name, value] : environment) EXPECT_TRUE(name.starts_with("GATEMQ_")) << name;
+  const auto settings = load_settings(std::nullopt, {{"GATEMQ_MQTT__MAX_QOS_ALLOWED", "1"}});
+  EXPECT_EQ(settings.mqtt.max_qos_allowed, 1);
+  EXPECT_EQ(settings.zone("internal").mqtt.max_qos_allowed, 1);
+}
+
+TEST(Config, BadValuesNameTheKeyTheValueAndWhatWasExpected) {
   EXPECT_EQ(error_of("# comment\n\nzone.external.idle_timeout = 15x\n"),
             "test.conf:3: zone.external.idle_timeout: '15x' is not a duration such as 500ms, "
             "15s, 2m, 1h or 1d");
   EXPECT_EQ(error_of("mqtt.max_qos_allowed = 3\n"),
             "test.conf:1: mqtt.max_qos_allowed: '3' is not a whole number from 0 to 2");
-  EXPECT_EQ(error_of("zone.external.upgrade_qos = maybe\n"),
-            "test.conf:1: zone.external.upgrade_qos: 'maybe' is not on/off or true/false");
-  EXPECT_EQ(error_of("listener.tcp.external = 70000\n").substr(0, 12), "test.conf:1:");
-  EXPECT_EQ(error_of("just text\n"), "test.conf:1: expected 'key = value', got 'just text'");
-  EXPECT_EQ(error_of("log.level = loud\n").substr(0, 46), "test.conf:1: log.level: 'loud' is not one of: ");
+  EXPECT_EQ(error_of("\n\n\n\nzone.external.upgrade_qos = maybe\n"),
+            "test.conf:5: zone.external.upgrade_qos: 'maybe' is not on/off or true/false");
+  EXPECT_EQ(error_of("listener.tcp.external = 70000\n"),
+            "test.conf:1: listener.tcp.external: '70000' is not a port or ip:port, e.g. 1883 or "
+            "0.0.0.0:1883 or [::]:1883");
+  EXPECT_EQ(error_of("mqtt.max_packet_size = 1TB\n"),
+            "test.conf:1: mqtt.max_packet_size: '1TB' is not a size such as 512B, 64KB, 1MB or "
+            "2GB");
+  EXPECT_EQ(error_of("mqtt.max_packet_size = 8\n"),
+            "test.conf:1: mqtt.max_packet_size: '8' is not a size from 16B to 256MB");
+  EXPECT_EQ(error_of("log.level = loud\n"),
+            "test.conf:1: log.level: 'loud' is not one of: debug info notice warning error "
+            "critical alert emergency");
+  EXPECT_EQ(error_of("retainer.storage_type = disc\n"),
+            "test.conf:1: retainer.storage_type: 'disc' is not one of: ram");
+  EXPECT_EQ(error_of("zone.z.max_inflight = 1\nzone.z.keepalive_backoff = -1\n"),
+            "test.conf:2: zone.z.keepalive_backoff: '-1' is not a positive decimal number such "
+            "as 0.75");
+  EXPECT_EQ(error_of("listener.tcp.external.zone = my zone\n"),
+            "test.conf:1: listener.tcp.external.zone: 'my zone' is not a name of letters, "
+            "digits, '_' and '-'");
   EXPECT_EQ(error_of("", {{"GATEMQ_MQTT__MAX_QOS_ALLOWED", "7"}}),
             "environment GATEMQ_MQTT__MAX_QOS_ALLOWED: mqtt.max_qos_allowed: '7' is not a whole "
             "number from 0 to 2");
+}
+
+TEST(Config, MalformedLinesAndListeners) {
+  EXPECT_EQ(error_of("\njust text\n"), "test.conf:2: expected 'key = value', got 'just text'");
+  EXPECT_EQ(error_of(" = 3\n"), "test.conf:1: missing key before '='");
   EXPECT_EQ(error_of("listener.tcp.lonely.zone = external\n"),
             "test.conf:1: listener.tcp.lonely has settings but no address (listener.tcp.lonely = "
             "<port>)");
+  EXPECT_EQ(error_of("listener.tcp.externl.acceptors = 4\n"),
+            "test.conf:1: listener.tcp.externl has settings but no address (listener.tcp.externl "
+            "= <port>) (did you mean 'listener.tcp.external'?)");
+  EXPECT_EQ(error_of("listener.tcp.external.access.first = allow all\n"),
+            "test.conf:1: unknown key 'listener.tcp.external.access.first' (access rules are "
+            "numbered: listener.tcp.external.access.1)");
+  EXPECT_EQ(error_of("zone.a.b.idle_timeout = 1s\n"),
+            "test.conf:1: unknown key 'zone.a.b.idle_timeout' (did you mean "
+            "'zone.a.idle_timeout'?)");
+  EXPECT_EQ(error_of("zone..idle_timeout = 1s\n"),
+            "test.conf:1: zone..idle_timeout: '' is not a name of letters, digits, '_' and '-'");
 }
 
 TEST(Config, UnknownKeysAreErrorsWithASuggestion) {
   EXPECT_EQ(error_of("zone.external.idle_timout = 15s\n"),
             "test.conf:1: unknown key 'zone.external.idle_timout' (did you mean "
             "'zone.external.idle_timeout'?)");
-  EXPECT_EQ(error_of("mqtt.max_paket_size = 1MB\n"),
-            "test.conf:1: unknown key 'mqtt.max_paket_size' (did you mean 'mqtt.max_packet_size'?)");
+  EXPECT_EQ(error_of("zone.sensors.max_inflght = 4\n"),
+            "test.conf:1: unknown key 'zone.sensors.max_inflght' (did you mean "
+            "'zone.sensors.max_inflight'?)");
+  EXPECT_EQ(error_of("listener.tcp.devices.acceptor = 4\n"),
+            "test.conf:1: unknown key 'listener.tcp.devices.acceptor' (did you mean "
+            "'listener.tcp.devices.acceptors'?)");
+  EXPECT_EQ(
+      error_of("mqtt.max_paket_size = 1MB\n"),
+      "test.conf:1: unknown key 'mqtt.max_paket_size' (did you mean 'mqtt.max_packet_size'?)");
   EXPECT_EQ(error_of("node.nmae = x\n"),
             "test.conf:1: unknown key 'node.nmae' (did you mean 'node.name'?)");
+  EXPECT_EQ(error_of("broker.sys_intervall = 1m\n"),
+            "test.conf:1: unknown key 'broker.sys_intervall' (did you mean "
+            "'broker.sys_interval'?)");
+  EXPECT_EQ(error_of("retainer.max_payload = 1MB\n"),
+            "test.conf:1: unknown key 'retainer.max_payload' (did you mean "
+            "'retainer.max_payload_size'?)");
+  EXPECT_EQ(error_of("log.levle = info\n"),
+            "test.conf:1: unknown key 'log.levle' (did you mean 'log.level'?)");
   EXPECT_EQ(error_of("completely.unknown = 1\n"), "test.conf:1: unknown key 'completely.unknown'");
+  EXPECT_EQ(error_of("", {{"GATEMQ_NODE__NAMES", "x"}}),
+            "environment GATEMQ_NODE__NAMES: unknown key 'node.names' (did you mean "
+            "'node.name'?)");
 }
 
 TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
   const auto settings = parse(
       "listener.ssl.external = 8883\n"
+      "listener.ws.external.mqtt_path = /mqtt\n"
       "cluster.name = emqxcl\n"
       "node.cookie = secret\n"
+      "node.process_limit = 2048000\n"
       "acl_file = etc/acl.conf\n"
+      "log.info.file = info.log\n"
+      "broker.enable_session_registry = on\n"
+      "plugins.etc_dir = etc/plugins/\n"
+      "auth.user.password_hash = sha256\n"
+      "coap.port = 5683\n"
       "zone.external.enable_flapping_detect = off\n"
-      "listener.tcp.external.proxy_protocol = on\n");
-  ASSERT_EQ(settings.ignored_keys.size(), 6u);
+      "zone.internal.allow_anonymous = true\n"
+      "zone.external.mqueue_type = simple\n"
+      "listener.tcp.external.proxy_protocol = on\n"
+      "listener.tcp.external.rate_limit = 1024,4096\n",
+      {{"GATEMQ_RPC__MODE", "async"}});
+  ASSERT_EQ(settings.ignored_keys.size(), 17u);
   EXPECT_EQ(settings.ignored_keys[0], "test.conf:1 listener.ssl.external");
+  EXPECT_EQ(settings.ignored_keys[6], "test.conf:7 log.info.file");
+  EXPECT_EQ(settings.ignored_keys[16], "environment GATEMQ_RPC__MODE rpc.mode");
+  auto without_ignored = settings;
+  without_ignored.ignored_keys.clear();
+  EXPECT_TRUE(without_ignored == Settings{}) << "ignored keys change nothing";
+  EXPECT_EQ(error_of("log.loud.file = x\n"), "test.conf:1: unknown key 'log.loud.file'");
 }
 
-TEST(Config, MissingFile) {
+TEST(Config, Files) {
   try {
     load_settings(std::filesystem::path("/nonexistent/gatemq.conf"), {});
     FAIL() << "no error";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "/nonexistent/gatemq.conf: cannot open: No such file or directory");
+    EXPECT_EQ(std::string(e.what()),
+              "/nonexistent/gatemq.conf: cannot open: No such file or directory");
   }
+  const auto directory = std::filesystem::temp_directory_path();
+  try {
+    load_settings(directory, {});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), directory.string() + ": cannot open: Is a directory");
+  }
+  const auto path = directory / ("gatemq_config_test_" + std::to_string(::getpid()) + ".conf");
+  std::ofstream(path) << "# test\nnode.workers = 2\nzone.external.max_inflight = x\n";
+  try {
+    load_settings(path, {});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), path.string() +
+                                         ":3: zone.external.max_inflight: 'x' is not a whole "
+                                         "number from 0 to 65535");
+  }
+  std::ofstream(path) << "node.workers = 2\n";
+  EXPECT_EQ(load_settings(path, {{"GATEMQ_NODE__WORKERS", "4"}}).node.workers, 4u);
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -1,0 +1,352 @@
+#include "core/config/keys.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#include "core/config/values.hpp"
+
+namespace gatemq::config::keys {
+
+namespace {
+
+namespace v = values;
+using std::chrono::duration_cast;
+
+template <class Target>
+using SetterMap = std::unordered_map<std::string_view, Setter<Target>>;
+
+template <class Target>
+Setter<Target> find(const SetterMap<Target>& setters, std::string_view name) {
+  const auto found = setters.find(name);
+  return found == setters.end() ? nullptr : found->second;
+}
+
+template <class Target>
+std::vector<std::string_view> names_of(const SetterMap<Target>& setters) {
+  std::vector<std::string_view> names;
+  for (const auto& [name, setter] : setters) names.push_back(name);
+  return names;
+}
+
+template <class Int>
+Int bounded(std::string_view text, std::uint64_t max) {
+  return static_cast<Int>(v::unsigned_integer(text, max));
+}
+
+std::string text(std::string_view value) {
+  return std::string(v::trim(value));
+}
+
+const SetterMap<MqttSettings>& mqtt_setters() {
+  static const SetterMap<MqttSettings> setters{
+      {"max_packet_size",
+       [](auto& m, auto s) {
+         const auto bytes = v::size(s);
+         if (bytes < 16 || bytes > 268435455) {
+           throw std::invalid_argument("a size from 16B to 256MB");
+         }
+         m.max_packet_size = static_cast<std::uint32_t>(bytes);
+       }},
+      {"max_clientid_len",
+       [](auto& m, auto s) { m.max_clientid_len = bounded<std::uint32_t>(s, 65535); }},
+      {"max_topic_levels",
+       [](auto& m, auto s) { m.max_topic_levels = bounded<unsigned>(s, 65535); }},
+      {"max_qos_allowed", [](auto& m, auto s) { m.max_qos_allowed = bounded<std::uint8_t>(s, 2); }},
+      {"max_topic_alias",
+       [](auto& m, auto s) { m.max_topic_alias = bounded<std::uint16_t>(s, 65535); }},
+      {"retain_available", [](auto& m, auto s) { m.retain_available = v::boolean(s); }},
+      {"wildcard_subscription", [](auto& m, auto s) { m.wildcard_subscription = v::boolean(s); }},
+      {"shared_subscription", [](auto& m, auto s) { m.shared_subscription = v::boolean(s); }},
+      {"ignore_loop_deliver", [](auto& m, auto s) { m.ignore_loop_deliver = v::boolean(s); }},
+      {"strict_mode", [](auto& m, auto s) { m.strict_mode = v::boolean(s); }},
+  };
+  return setters;
+}
+
+const SetterMap<ZoneSettings>& zone_setters() {
+  static const SetterMap<ZoneSettings> setters{
+      {"idle_timeout", [](auto& z, auto s) { z.idle_timeout = v::duration(s); }},
+      {"keepalive_backoff", [](auto& z, auto s) { z.keepalive_backoff = v::decimal(s); }},
+      {"server_keepalive",
+       [](auto& z, auto s) { z.server_keepalive = bounded<std::uint16_t>(s, 65535); }},
+      {"max_inflight", [](auto& z, auto s) { z.max_inflight = bounded<std::uint16_t>(s, 65535); }},
+      {"retry_interval", [](auto& z, auto s) { z.retry_interval = v::duration(s); }},
+      {"max_awaiting_rel",
+       [](auto& z, auto s) { z.max_awaiting_rel = bounded<std::uint32_t>(s, 65535); }},
+      {"await_rel_timeout", [](auto& z, auto s) { z.await_rel_timeout = v::duration(s); }},
+      {"session_expiry_interval",
+       [](auto& z, auto s) {
+         const auto seconds = duration_cast<Seconds>(v::duration(s));
+         if (seconds.count() > 0xFFFFFFFE) throw std::invalid_argument("at most 136 years");
+         z.session_expiry_interval = seconds;
+       }},
+      {"max_mqueue_len",
+       [](auto& z, auto s) { z.max_mqueue_len = bounded<std::uint32_t>(s, 0xFFFFFFFF); }},
+      {"mqueue_priorities", [](auto& z, auto s) { z.mqueue_priorities = v::priorities(s); }},
+      {"mqueue_default_priority",
+       [](auto& z, auto s) {
+         z.mqueue_default_priority = v::one_of(s, {"lowest", "highest"});
+       }},
+      {"mqueue_store_qos0", [](auto& z, auto s) { z.mqueue_store_qos0 = v::boolean(s); }},
+      {"max_subscriptions",
+       [](auto& z, auto s) { z.max_subscriptions = bounded<std::uint32_t>(s, 0xFFFFFFFF); }},
+      {"upgrade_qos", [](auto& z, auto s) { z.upgrade_qos = v::boolean(s); }},
+      {"enable_acl", [](auto& z, auto s) { z.enable_acl = v::boolean(s); }},
+      {"enable_ban", [](auto& z, auto s) { z.enable_ban = v::boolean(s); }},
+      {"enable_stats", [](auto& z, auto s) { z.enable_stats = v::boolean(s); }},
+      {"mountpoint", [](auto& z, auto s) { z.mountpoint = text(s); }},
+      {"ignore_loop_deliver",
+       [](auto& z, auto s) { z.ignore_loop_deliver = z.mqtt.ignore_loop_deliver = v::boolean(s); }},
+  };
+  return setters;
+}
+
+const SetterMap<TcpListenerSettings>& listener_setters() {
+  static const SetterMap<TcpListenerSettings> setters{
+      {"acceptors", [](auto& l, auto s) { l.acceptors = bounded<unsigned>(s, 1024); }},
+      {"max_connections",
+       [](auto& l, auto s) { l.max_connections = v::unsigned_integer(s, 1u << 30); }},
+      // The seed's rate-limit chapter spells it max_clients.
+      {"max_clients",
+       [](auto& l, auto s) { l.max_connections = v::unsigned_integer(s, 1u << 30); }},
+      {"max_conn_rate",
+       [](auto& l, auto s) { l.max_conn_rate = v::unsigned_integer(s, 1u << 30); }},
+      {"zone", [](auto& l, auto s) { l.zone = v::identifier(s); }},
+      {"mountpoint", [](auto& l, auto s) { l.mountpoint = text(s); }},
+      {"backlog", [](auto& l, auto s) { l.backlog = bounded<int>(s, 65535); }},
+      {"send_timeout", [](auto& l, auto s) { l.send_timeout = v::duration(s); }},
+      {"send_timeout_close", [](auto& l, auto s) { l.send_timeout_close = v::boolean(s); }},
+      {"nodelay", [](auto& l, auto s) { l.nodelay = v::boolean(s); }},
+      {"reuseaddr", [](auto& l, auto s) { l.reuseaddr = v::boolean(s); }},
+      {"recbuf", [](auto& l, auto s) { l.recbuf = v::size(s); }},
+      {"sndbuf", [](auto& l, auto s) { l.sndbuf = v::size(s); }},
+      {"buffer", [](auto& l, auto s) { l.buffer = v::size(s); }},
+  };
+  return setters;
+}
+
+const SetterMap<Settings>& global_setters() {
+  static const SetterMap<Settings> setters{
+      {"node.name", [](auto& g, auto s) { g.node.name = v::name(s); }},
+      {"node.workers", [](auto& g, auto s) { g.node.workers = bounded<unsigned>(s, 1024); }},
+      {"node.max_clients",
+       [](auto& g, auto s) { g.node.max_clients = v::unsigned_integer(s, 1u << 30); }},
+      {"allow_anonymous", [](auto& g, auto s) { g.allow_anonymous = v::boolean(s); }},
+      // The seed's authentication chapter spells it mqtt.allow_anonymous.
+      {"mqtt.allow_anonymous", [](auto& g, auto s) { g.allow_anonymous = v::boolean(s); }},
+      {"broker.sys_interval", [](auto& g, auto s) { g.broker.sys_interval = v::duration(s); }},
+      {"broker.sys_heartbeat", [](auto& g, auto s) { g.broker.sys_heartbeat = v::duration(s); }},
+      {"broker.session_locking_strategy",
+       [](auto& g, auto s) {
+         g.broker.session_locking_strategy = v::one_of(s, {"local", "one", "quorum", "all"});
+       }},
+      {"broker.shared_subscription_strategy",
+       [](auto& g, auto s) {
+         g.broker.shared_subscription_strategy = v::one_of(
+             s, {"random", "round_robin", "sticky", "hash", "hash_topic", "hash_clientid"});
+       }},
+      {"broker.shared_dispatch_ack_enabled",
+       [](auto& g, auto s) { g.broker.shared_dispatch_ack_enabled = v::boolean(s); }},
+      {"broker.route_batch_clean",
+       [](auto& g, auto s) { g.broker.route_batch_clean = v::boolean(s); }},
+      {"retainer.storage_type",
+       [](auto& g, auto s) { g.retainer.storage_type = v::one_of(s, {"ram"}); }},
+      {"retainer.max_retained_messages",
+       [](auto& g, auto s) {
+         g.retainer.max_retained_messages = v::unsigned_integer(s, std::uint64_t{1} << 40);
+       }},
+      {"retainer.max_payload_size",
+       [](auto& g, auto s) { g.retainer.max_payload_size = v::size(s); }},
+      {"retainer.expiry_interval",
+       [](auto& g, auto s) {
+         g.retainer.expiry_interval = duration_cast<Seconds>(v::duration(s));
+       }},
+      {"log.to",
+       [](auto& g, auto s) {
+         g.log.to = v::one_of(s, {"off", "console", "file", "both"});
+       }},
+      {"log.level",
+       [](auto& g, auto s) {
+         g.log.level = v::one_of(
+             s, {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"});
+       }},
+      {"log.dir", [](auto& g, auto s) { g.log.dir = text(s); }},
+      {"log.file", [](auto& g, auto s) { g.log.file = text(s); }},
+      {"log.rotation.size", [](auto& g, auto s) { g.log.rotation_size = v::size(s); }},
+      {"log.rotation.count",
+       [](auto& g, auto s) { g.log.rotation_count = bounded<unsigned>(s, 1000); }},
+  };
+  return setters;
+}
+
+// Subsystems the seed documents that gatemq does not have yet: every key under them is ignored.
+// clang-format off
+constexpr auto kIgnoredPrefixes = std::to_array<std::string_view>({
+    "listener.ssl.", "listener.ws.", "listener.wss.", "listener.http.", "listener.https.",
+    "listener.api.", "cluster.", "rpc.", "auth.", "bridge.", "backend.", "plugins.", "module.",
+    "os_mon.", "vm_mon.", "sysmon.", "management.", "dashboard.", "web.hook.", "lwm2m.", "coap.",
+    "stomp.", "mqtt.sn.", "reloader.", "recon.", "psk."});
+// clang-format on
+
+// Keys the seed documents inside namespaces gatemq implements, not acted on yet.
+constexpr auto kIgnoredKeys = std::to_array<std::string_view>({"node.cookie",
+                                                               "node.proto_dist",
+                                                               "node.ssl_dist_optfile",
+                                                               "node.heartbeat",
+                                                               "node.async_threads",
+                                                               "node.process_limit",
+                                                               "node.max_ports",
+                                                               "node.dist_buffer_size",
+                                                               "node.max_ets_tables",
+                                                               "node.fullsweep_after",
+                                                               "node.crash_dump",
+                                                               "node.dist_net_ticktime",
+                                                               "node.dist_listen_min",
+                                                               "node.dist_listen_max",
+                                                               "broker.enable_session_registry",
+                                                               "acl_nomatch",
+                                                               "acl_file",
+                                                               "enable_acl_cache",
+                                                               "acl_cache_max_size",
+                                                               "acl_cache_ttl",
+                                                               "acl_deny_action",
+                                                               "flapping_detect_policy"});
+
+constexpr auto kIgnoredZoneKeys = std::to_array<std::string_view>(
+    {"allow_anonymous", "acl_deny_action", "enable_flapping_detect", "flapping_threshold",
+     "flapping_banned_expiry_interval", "publish_limit", "rate_limit", "mqueue_type",
+     "bypass_auth_plugins", "force_gc_policy", "force_shutdown_policy", "use_username_as_clientid",
+     "conn_congestion", "quota", "response_information"});
+
+constexpr auto kIgnoredListenerKeys = std::to_array<std::string_view>(
+    {"peer_cert_as_username", "proxy_protocol", "proxy_protocol_timeout", "rate_limit",
+     "max_publish_rate", "tune_buffer", "active_n", "high_watermark", "keepalive",
+     "max_frame_size"});
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& list, std::string_view name) {
+  return std::ranges::find(list, name) != list.end();
+}
+
+// log.<level>.file: an extra file handler per level.
+bool is_level_file_key(std::string_view key) {
+  if (!key.starts_with("log.") || !key.ends_with(".file") || key.size() <= 9) return false;
+  const auto level = key.substr(4, key.size() - 9);
+  return contains(std::to_array<std::string_view>({"debug", "info", "notice", "warning", "error",
+                                                   "critical", "alert", "emergency"}),
+                  level);
+}
+
+// The component of a dotted key at `index`, or "" if there is none.
+std::string_view component(std::string_view key, std::size_t index) {
+  for (std::size_t i = 0; i < index; ++i) {
+    const auto dot = key.find('.');
+    if (dot == std::string_view::npos) return {};
+    key.remove_prefix(dot + 1);
+  }
+  return key.substr(0, key.find('.'));
+}
+
+}  // namespace
+
+Setter<Settings> global_setter(std::string_view key) {
+  return find(global_setters(), key);
+}
+
+Setter<MqttSettings> mqtt_setter(std::string_view name) {
+  return find(mqtt_setters(), name);
+}
+
+Setter<ZoneSettings> zone_setter(std::string_view name) {
+  if (auto setter = find(zone_setters(), name)) return setter;
+  if (auto mqtt = mqtt_setter(name)) {
+    return [mqtt](ZoneSettings& z, std::string_view s) { mqtt(z.mqtt, s); };
+  }
+  return nullptr;
+}
+
+Setter<TcpListenerSettings> listener_setter(std::string_view name) {
+  return find(listener_setters(), name);
+}
+
+bool is_top_level(std::string_view key) {
+  return key.find('.') == std::string_view::npos && (global_setter(key) || is_ignored(key));
+}
+
+bool is_ignored(std::string_view key) {
+  for (auto prefix : kIgnoredPrefixes) {
+    if (key.starts_with(prefix)) return true;
+  }
+  return contains(kIgnoredKeys, key) || is_level_file_key(key);
+}
+
+bool is_ignored_zone_key(std::string_view name) {
+  return contains(kIgnoredZoneKeys, name);
+}
+
+bool is_ignored_listener_key(std::string_view name) {
+  return contains(kIgnoredListenerKeys, name);
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const auto above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string suggestion(std::string_view key) {
+  // Zone and listener keys are suggested under the name the key uses (zone.sensors.max_inflght
+  // -> zone.sensors.max_inflight), other keys under the default names.
+  const auto zone = key.starts_with("zone.") ? component(key, 1) : std::string_view{"external"};
+  const auto listener =
+      key.starts_with("listener.tcp.") ? component(key, 2) : std::string_view{"external"};
+  std::vector<std::string> candidates;
+  for (auto name : names_of(global_setters())) candidates.emplace_back(name);
+  for (auto name : kIgnoredKeys) candidates.emplace_back(name);
+  for (auto name : names_of(mqtt_setters())) {
+    candidates.push_back("mqtt." + std::string(name));
+    candidates.push_back("zone." + std::string(zone) + "." + std::string(name));
+  }
+  for (auto name : names_of(zone_setters())) {
+    candidates.push_back("zone." + std::string(zone) + "." + std::string(name));
+  }
+  for (auto name : kIgnoredZoneKeys) {
+    candidates.push_back("zone." + std::string(zone) + "." + std::string(name));
+  }
+  const auto listener_prefix = "listener.tcp." + std::string(listener);
+  candidates.push_back(listener_prefix);
+  for (auto name : names_of(listener_setters())) {
+    candidates.push_back(listener_prefix + "." + std::string(name));
+  }
+  for (auto name : kIgnoredListenerKeys) {
+    candidates.push_back(listener_prefix + "." + std::string(name));
+  }
+  candidates.push_back(listener_prefix + ".access.1");
+
+  // Close spellings (at most 3 edits), or a key cut short (retainer.max_payload).
+  std::string best;
+  std::size_t best_distance = 4;
+  for (const auto& candidate : candidates) {
+    const bool cut_short = key.size() >= 8 && candidate.starts_with(key);
+    const auto distance = cut_short ? 1 : edit_distance(key, candidate);
+    if (distance < best_distance || (distance == best_distance && candidate < best)) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+}  // namespace gatemq::config::keys
