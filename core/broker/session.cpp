@@ -11,9 +11,21 @@ void Session::attach(std::shared_ptr<SessionSink> sink, std::uint16_t receive_ma
   std::lock_guard lock(mutex_);
   sink_ = std::move(sink);
   receive_maximum_ = receive_maximum == 0 ? 65535 : receive_maximum;
-  // Resend everything unacknowledged, in the order it was first sent (spec 4.4).
+  // Resend what is unacknowledged, in the order it was first sent (spec 4.4), no more than the
+  // new window holds (spec 4.9); the rest follows as acknowledgements come in.
   const auto now = std::chrono::steady_clock::now();
-  for (auto& [sequence, entry] : inflight_) resend_locked(entry, now);
+  const auto window = window_locked();
+  std::size_t resent = 0;
+  unsent_ = 0;
+  for (auto& [sequence, entry] : inflight_) {
+    entry.unsent = resent >= window;
+    if (entry.unsent) {
+      ++unsent_;
+    } else {
+      resend_locked(entry, now);
+      ++resent;
+    }
+  }
   drain_queue_locked();
 }
 
@@ -32,7 +44,7 @@ std::size_t Session::retry_unacknowledged(std::chrono::steady_clock::time_point 
   if (!sink_) return 0;
   std::size_t resent = 0;
   for (auto& [sequence, entry] : inflight_) {
-    if (now - entry.sent_at < interval) continue;
+    if (entry.unsent || now - entry.sent_at < interval) continue;
     resend_locked(entry, now);
     ++resent;
   }
@@ -97,6 +109,15 @@ void Session::send_now_locked(Delivery delivery) {
 
 void Session::drain_queue_locked() {
   const auto now = Clock::now();
+  // Held-back resends go first: they are older than anything queued.
+  for (auto it = inflight_.begin(); sink_ && unsent_ > 0 && it != inflight_.end(); ++it) {
+    if (!it->second.unsent) continue;
+    if (inflight_.size() - unsent_ >= window_locked()) return;
+    it->second.unsent = false;
+    --unsent_;
+    resend_locked(it->second, now);
+  }
+  if (unsent_ > 0) return;
   while (sink_ && !queue_.empty()) {
     Delivery next;
     if (!queue_.pop(next)) break;
@@ -116,6 +137,7 @@ bool Session::remove_inflight_locked(std::uint16_t packet_id, InflightState expe
   if (by_id == inflight_by_id_.end()) return false;
   auto entry = inflight_.find(by_id->second);
   if (entry == inflight_.end() || entry->second.state != expected) return false;
+  if (entry->second.unsent) --unsent_;
   inflight_.erase(entry);
   inflight_by_id_.erase(by_id);
   return true;
@@ -153,6 +175,8 @@ void Session::on_delivery_refused(std::uint16_t packet_id) {
   std::lock_guard lock(mutex_);
   auto by_id = inflight_by_id_.find(packet_id);
   if (by_id == inflight_by_id_.end()) return;
+  auto entry = inflight_.find(by_id->second);
+  if (entry != inflight_.end() && entry->second.unsent) --unsent_;
   inflight_.erase(by_id->second);
   inflight_by_id_.erase(by_id);
   drain_queue_locked();

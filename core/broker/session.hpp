@@ -46,7 +46,8 @@ class Session {
 
   // --- connection ---
   // Attaches a connection: unacknowledged messages are sent again (DUP set, PUBREL for those
-  // already received), then queued ones. receive_maximum is the client's (65535 for 3.x).
+  // already received) as far as the window allows, then queued ones. receive_maximum is the
+  // client's (65535 for 3.x).
   void attach(std::shared_ptr<SessionSink> sink, std::uint16_t receive_maximum);
   // Detaches `sink` if it is still the attached one; returns whether it was.
   bool detach(const SessionSink* sink);
@@ -99,6 +100,7 @@ class Session {
     InflightState state;
     Delivery delivery;
     std::chrono::steady_clock::time_point sent_at;
+    bool unsent = false;  // resend held back on resume by a smaller Receive Maximum
   };
 
   std::size_t window_locked() const;
@@ -117,6 +119,7 @@ class Session {
   std::uint16_t next_packet_id_ = 1;
   std::uint64_t next_sequence_ = 0;
   std::map<std::uint64_t, InflightEntry> inflight_;  // by send order
+  std::size_t unsent_ = 0;                           // entries with `unsent` set
   std::unordered_map<std::uint16_t, std::uint64_t> inflight_by_id_;
   MessageQueue queue_;
   std::unordered_map<std::uint16_t, std::chrono::steady_clock::time_point> awaiting_rel_;

@@ -102,6 +102,34 @@ TEST(Session, ResumeResendsUnackedWithDupThenPubrels) {
   EXPECT_EQ(std::get<OutboundPubrel>(second->sent[1]).packet_id, q2);
 }
 
+TEST(Session, ResumeResendsNoMoreThanTheNewReceiveMaximum) {
+  Session session("c", {});
+  auto first = std::make_shared<RecordingSink>();
+  session.attach(first, 4);
+  for (int i = 0; i < 4; ++i) session.deliver(delivery(std::to_string(i), 1));
+  session.deliver(delivery("queued-later", 1));  // beyond the first window: queued
+  session.detach(first.get());
+
+  auto second = std::make_shared<RecordingSink>();
+  session.attach(second, 2);
+  auto sent = second->publishes();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].delivery.message->payload, "0");
+  EXPECT_EQ(sent[1].delivery.message->payload, "1");
+  EXPECT_TRUE(session.on_puback(sent[0].packet_id));
+  sent = second->publishes();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2].delivery.message->payload, "2");
+  EXPECT_TRUE(sent[2].dup);
+  EXPECT_TRUE(session.on_puback(sent[1].packet_id));
+  EXPECT_TRUE(session.on_puback(sent[2].packet_id));
+  sent = second->publishes();
+  ASSERT_EQ(sent.size(), 5u);
+  EXPECT_EQ(sent[3].delivery.message->payload, "3");
+  EXPECT_EQ(sent[4].delivery.message->payload, "queued-later");
+  EXPECT_FALSE(sent[4].dup);
+}
+
 TEST(Session, DetachOfAStaleSinkIsIgnored) {
   Session session("c", {});
   auto old_sink = std::make_shared<RecordingSink>();
