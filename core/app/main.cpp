@@ -10,6 +10,7 @@
 #include "core/app/logging.hpp"
 #include "core/app/server.hpp"
 #include "core/config/config.hpp"
+#include "core/gateway/gateway.hpp"
 
 namespace {
 
@@ -43,9 +44,17 @@ int main(int argc, char** argv) {
     }
   }
 
+  gatemq::gateway::Registry gateways;
+  gatemq::gateway::register_compiled_gateways(gateways);
+  std::vector<gatemq::config::SectionSpec> sections;
+  for (const auto& gateway : gateways.descriptors()) {
+    sections.push_back({gateway.name, gateway.key_prefix});
+  }
+
   gatemq::config::Settings settings;
   try {
-    settings = gatemq::config::load_settings(config_file, gatemq::config::process_environment());
+    settings = gatemq::config::load_settings(config_file, gatemq::config::process_environment(),
+                                             sections);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gatemq: configuration error: %s\n", e.what());
     return 1;
@@ -53,7 +62,7 @@ int main(int argc, char** argv) {
   try {
     gatemq::app::setup_logging(settings.log);
     const auto log_settings = settings.log;
-    gatemq::app::Server server(std::move(settings));
+    gatemq::app::Server server(std::move(settings), gateways);
     server.start();
     gatemq::app::apply_log_level(log_settings);
     server.run();

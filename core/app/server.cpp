@@ -14,7 +14,8 @@ namespace {
 constexpr std::chrono::seconds kDrainLimit{5};
 }  // namespace
 
-Server::Server(config::Settings settings) {
+Server::Server(config::Settings settings, const gateway::Registry& gateways)
+    : registry_(gateways) {
   workers_ = std::make_unique<broker::Workers>(settings.node.workers);
   broker_ = std::make_unique<broker::Broker>(std::move(settings), *workers_);
 }
@@ -26,6 +27,7 @@ Server::~Server() {
   // Handlers still queued on the contexts hold channels that refer to the broker: destroy the
   // contexts (and with them those handlers) while the broker is still alive.
   listeners_.clear();
+  gateways_.clear();
   signals_.reset();
   drain_timer_.reset();
   workers_.reset();
@@ -39,6 +41,7 @@ void Server::start() {
     listener->start();
     listeners_.push_back(std::move(listener));
   }
+  start_gateways();
   auto& housekeeping = workers_->housekeeping();
   signals_ = std::make_unique<asio::signal_set>(housekeeping, SIGINT, SIGTERM);
   signals_->async_wait([this](const std::error_code& error, int signal_number) {
@@ -55,10 +58,31 @@ void Server::start() {
                  listener->description(), ls.zone, ls.max_connections, ls.max_conn_rate,
                  ls.mountpoint.empty() ? "" : ", mountpoint " + ls.mountpoint);
   }
+  for (const auto& gateway : gateways_) {
+    for (const auto& description : gateway->listener_descriptions()) {
+      spdlog::info("listening: {} ({} gateway)", description, gateway->name());
+    }
+  }
   for (const auto& key : settings.ignored_keys) {
     spdlog::warn("config key '{}' is not supported yet and was ignored", key);
   }
   workers_->start();
+}
+
+void Server::start_gateways() {
+  for (const auto& descriptor : registry_.descriptors()) {
+    gateway::GatewayConfig config(descriptor.key_prefix, broker_->settings().section_entries);
+    auto gateway = descriptor.create(*broker_, config);
+    for (const auto& key : config.ignored()) {
+      spdlog::warn("config key '{}' is not supported yet and was ignored", key);
+    }
+    if (!gateway) {
+      spdlog::info("{} gateway is off ({}enable = off)", descriptor.name, descriptor.key_prefix);
+      continue;
+    }
+    gateway->start();
+    gateways_.push_back(std::move(gateway));
+  }
 }
 
 void Server::run() { workers_->join(); }
@@ -69,9 +93,11 @@ void Server::on_signal(int signal_number) {
   spdlog::info("received {}, shutting down: closing listeners and connections",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   for (const auto& listener : listeners_) listener->stop();
+  for (const auto& gateway : gateways_) gateway->stop();
   for (const auto& listener : listeners_) {
     listener->close_connections(mqtt::rc::kServerShuttingDown);
   }
+  for (const auto& gateway : gateways_) gateway->close_connections(mqtt::rc::kServerShuttingDown);
   // A second signal while draining stops at once.
   signals_->async_wait([this](const std::error_code& error, int) {
     if (!error) finish_shutdown();

@@ -9,18 +9,20 @@
 #include "core/broker/broker.hpp"
 #include "core/broker/workers.hpp"
 #include "core/config/settings.hpp"
+#include "core/gateway/gateway.hpp"
 #include "core/net/tcp_listener.hpp"
 
 namespace gatemq::app {
 
 class Server {
  public:
-  explicit Server(config::Settings settings);
+  Server(config::Settings settings, const gateway::Registry& gateways);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every listener; throws std::runtime_error naming the one that failed.
+  // Reads every gateway's section, binds every listener; throws config::ConfigError or
+  // std::runtime_error naming the key or listener that failed.
   void start();
   // Blocks until SIGINT/SIGTERM has been handled and every worker has finished.
   void run();
@@ -32,7 +34,11 @@ class Server {
 
   std::unique_ptr<broker::Workers> workers_;
   std::unique_ptr<broker::Broker> broker_;
+  void start_gateways();
+
+  const gateway::Registry& registry_;
   std::vector<std::shared_ptr<net::TcpListener>> listeners_;
+  std::vector<std::unique_ptr<gateway::Gateway>> gateways_;
   std::unique_ptr<asio::signal_set> signals_;
   std::unique_ptr<asio::steady_timer> drain_timer_;
   bool stopping_ = false;

@@ -20,11 +20,24 @@ namespace {
 
 constexpr std::string_view kEnvironmentPrefix = "GATEMQ_";
 
-struct Entry {
-  std::string key;
-  std::string value;
-  std::string origin;  // "file:line" or "environment GATEMQ_X"
-};
+using Entry = RawEntry;
+
+constexpr std::string_view kGatewayEtcDir = "gateway.etc_dir";
+
+// The whole file; nullopt when `required` is false and the file does not exist.
+std::optional<std::string> read_file(const std::filesystem::path& path, bool required) {
+  std::error_code error;
+  if (!required && !std::filesystem::exists(path, error)) return std::nullopt;
+  if (std::filesystem::is_directory(path, error)) {
+    throw ConfigError(path.string() + ": cannot open: " + std::strerror(EISDIR));
+  }
+  std::ifstream input(path, std::ios::binary);
+  if (!input) throw ConfigError(path.string() + ": cannot open: " + std::strerror(errno));
+  std::ostringstream text;
+  text << input.rdbuf();
+  if (input.bad()) throw ConfigError(path.string() + ": cannot read: " + std::strerror(errno));
+  return text.str();
+}
 
 [[noreturn]] void bad_value(const Entry& entry, const std::invalid_argument& expected) {
   throw ConfigError(entry.origin + ": " + entry.key + ": '" + entry.value + "' is not " +
@@ -81,7 +94,7 @@ std::vector<Entry> environment_entries(const Environment& environment) {
 class Builder {
  public:
   // Starts from the built-in listeners (external and internal, as in the seed).
-  Builder() {
+  explicit Builder(const std::vector<SectionSpec>& sections) : sections_(sections) {
     for (const auto& defaults : settings_.tcp_listeners) {
       auto& listener = listener_named(defaults.name, "built-in default");
       listener.settings = defaults;
@@ -194,6 +207,14 @@ class Builder {
 
   void apply_or_throw(const Entry& entry) {
     const std::string_view key = entry.key;
+    // Sections owned by gateways are theirs to read and check.
+    for (const auto& section : sections_) {
+      if (key.starts_with(section.key_prefix)) {
+        settings_.section_entries.push_back(entry);
+        return;
+      }
+    }
+    if (key == kGatewayEtcDir) return;  // used while reading, see load_settings()
     if (auto setter = keys::global_setter(key)) return setter(settings_, entry.value);
     if (key.starts_with("mqtt.")) {
       if (auto setter = keys::mqtt_setter(key.substr(5)))
@@ -247,13 +268,14 @@ class Builder {
     settings_.ignored_keys.push_back(entry.origin + " " + entry.key);
   }
 
+  const std::vector<SectionSpec>& sections_;
   Settings settings_;
   std::vector<ZoneEntry> zone_entries_;
   std::map<std::string, PendingListener> listeners_;
 };
 
-Settings build(const std::vector<Entry>& entries) {
-  Builder builder;
+Settings build(const std::vector<Entry>& entries, const std::vector<SectionSpec>& sections) {
+  Builder builder(sections);
   for (const auto& entry : entries) builder.apply(entry);
   return builder.finish();
 }
@@ -273,30 +295,43 @@ Environment process_environment() {
 }
 
 Settings parse_settings(std::string_view text, const std::string& source,
-                        const Environment& environment) {
+                        const Environment& environment, const std::vector<SectionSpec>& sections) {
   auto entries = read_entries(text, source);
   auto overrides = environment_entries(environment);
   entries.insert(entries.end(), overrides.begin(), overrides.end());
-  return build(entries);
+  return build(entries, sections);
 }
 
 Settings load_settings(const std::optional<std::filesystem::path>& file,
-                       const Environment& environment) {
-  if (!file) return parse_settings("", "defaults", environment);
-  std::error_code error;
-  if (std::filesystem::is_directory(*file, error)) {
-    throw ConfigError(file->string() + ": cannot open: " + std::strerror(EISDIR));
+                       const Environment& environment, const std::vector<SectionSpec>& sections) {
+  if (!file) return parse_settings("", "defaults", environment, sections);
+  const auto text = read_file(*file, true);
+  auto main_entries = read_entries(*text, file->string());
+  // Section files (etc/gateways/<name>.conf next to the main file, or in gateway.etc_dir) come
+  // first, so the main file and then the environment override them.
+  std::filesystem::path etc_dir = file->parent_path() / "gateways";
+  for (const auto& entry : main_entries) {
+    if (entry.key == kGatewayEtcDir) etc_dir = std::string(values::trim(entry.value));
   }
-  std::ifstream input(*file, std::ios::binary);
-  if (!input) {
-    throw ConfigError(file->string() + ": cannot open: " + std::strerror(errno));
+  std::vector<Entry> entries;
+  for (const auto& section : sections) {
+    const auto path = etc_dir / (section.name + ".conf");
+    if (auto section_text = read_file(path, false)) {
+      auto section_entries = read_entries(*section_text, path.string());
+      for (auto& entry : section_entries) {
+        if (!entry.key.starts_with(section.key_prefix)) {
+          throw ConfigError(entry.origin + ": '" + entry.key + "' does not belong in " +
+                            path.filename().string() + " (its keys start with " +
+                            section.key_prefix + ")");
+        }
+      }
+      entries.insert(entries.end(), section_entries.begin(), section_entries.end());
+    }
   }
-  std::ostringstream text;
-  text << input.rdbuf();
-  if (input.bad()) {
-    throw ConfigError(file->string() + ": cannot read: " + std::strerror(errno));
-  }
-  return parse_settings(text.str(), file->string(), environment);
+  entries.insert(entries.end(), main_entries.begin(), main_entries.end());
+  auto overrides = environment_entries(environment);
+  entries.insert(entries.end(), overrides.begin(), overrides.end());
+  return build(entries, sections);
 }
 
 }  // namespace gatemq::config

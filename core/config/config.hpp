@@ -7,7 +7,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/config/raw_entry.hpp"
 #include "core/config/settings.hpp"
 
 namespace gatemq::config {
@@ -22,15 +24,26 @@ using Environment = std::map<std::string, std::string>;
 // The GATEMQ_* variables of this process.
 Environment process_environment();
 
+// A configuration section owned by a module outside the core settings (a gateway): keys starting
+// with `key_prefix` are collected into Settings::section_entries for that module to read and
+// check, from `<gateway.etc_dir>/<name>.conf` (default: the gateways/ folder next to the main
+// file), then from the main file, then from the environment.
+struct SectionSpec {
+  std::string name;        // "tcp", "mqtt-sn"
+  std::string key_prefix;  // "tcp.", "mqtt.sn."
+};
+
 // Built-in defaults, then `file` (if given), then the environment: GATEMQ_<KEY> where the key is
 // upper-cased and every `.` written `__` (GATEMQ_ZONE__EXTERNAL__IDLE_TIMEOUT=30s). Variables
 // starting with GATEMQ_ but without `__` are not configuration (GATEMQ_BIN, ...).
 // Throws ConfigError for a missing file, an unknown key or a bad value.
 Settings load_settings(const std::optional<std::filesystem::path>& file,
-                       const Environment& environment);
+                       const Environment& environment,
+                       const std::vector<SectionSpec>& sections = {});
 
 // The same from text already in memory; `source` names it in errors.
 Settings parse_settings(std::string_view text, const std::string& source,
-                        const Environment& environment);
+                        const Environment& environment,
+                        const std::vector<SectionSpec>& sections = {});
 
 }  // namespace gatemq::config

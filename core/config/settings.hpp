@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/config/raw_entry.hpp"
+
 namespace gatemq::config {
 
 using Seconds = std::chrono::seconds;
@@ -150,6 +152,8 @@ struct Settings {
   LogSettings log;
   bool allow_anonymous = true;  // allow_anonymous (auth chain is its own issue)
   // Keys the seed documents that this build accepts but does not act on yet ("file:line key").
+  // Keys of sections owned by gateways (see config::SectionSpec), in the order they apply.
+  std::vector<RawEntry> section_entries;
   std::vector<std::string> ignored_keys;
 
   // The zone a listener names; load_settings() makes sure it exists.

@@ -1,0 +1,154 @@
+#include "core/gateway/gateway_config.hpp"
+
+#include <stdexcept>
+
+#include "core/config/keys.hpp"
+#include "core/config/values.hpp"
+
+namespace gatemq::gateway {
+
+namespace v = config::values;
+
+GatewayConfig::GatewayConfig(std::string prefix, const std::vector<config::RawEntry>& entries)
+    : prefix_(std::move(prefix)) {
+  for (const auto& entry : entries) {
+    if (entry.key.starts_with(prefix_)) entries_.insert_or_assign(entry.key, entry);
+  }
+}
+
+const config::RawEntry* GatewayConfig::find(std::string_view key) {
+  const auto full = prefix_ + std::string(key);
+  used_[full] = true;
+  auto found = entries_.find(full);
+  return found == entries_.end() ? nullptr : &found->second;
+}
+
+bool GatewayConfig::has(std::string_view key) const {
+  return entries_.contains(prefix_ + std::string(key));
+}
+
+template <class T, class Parse>
+T GatewayConfig::parse(std::string_view key, T fallback, Parse&& parse_value) {
+  const auto* entry = find(key);
+  if (!entry) return fallback;
+  try {
+    return parse_value(entry->value);
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(entry->origin + ": " + entry->key + ": '" + entry->value +
+                              "' is not " + e.what());
+  }
+}
+
+std::string GatewayConfig::text(std::string_view key, std::string_view fallback) {
+  return parse(key, std::string(fallback),
+               [](const std::string& value) { return std::string(v::trim(value)); });
+}
+
+bool GatewayConfig::boolean(std::string_view key, bool fallback) {
+  return parse(key, fallback, [](const std::string& value) { return v::boolean(value); });
+}
+
+std::chrono::milliseconds GatewayConfig::duration(std::string_view key,
+                                                  std::chrono::milliseconds fallback) {
+  return parse(key, fallback, [](const std::string& value) { return v::duration(value); });
+}
+
+std::uint64_t GatewayConfig::size(std::string_view key, std::uint64_t fallback) {
+  return parse(key, fallback, [](const std::string& value) { return v::size(value); });
+}
+
+std::uint64_t GatewayConfig::number(std::string_view key, std::uint64_t fallback,
+                                    std::uint64_t max) {
+  return parse(key, fallback,
+               [max](const std::string& value) { return v::unsigned_integer(value, max); });
+}
+
+void GatewayConfig::ignore(std::string_view key) {
+  // A trailing '*' accepts every key below.
+  const bool wildcard = key.ends_with("*");
+  const auto stem = prefix_ + std::string(wildcard ? key.substr(0, key.size() - 1) : key);
+  for (const auto& [full, entry] : entries_) {
+    if (wildcard ? full.starts_with(stem) : full == stem) {
+      if (!used_[full]) ignored_.push_back(entry.origin + " " + full);
+      used_[full] = true;
+    }
+  }
+}
+
+std::vector<config::TcpListenerSettings> GatewayConfig::tcp_listeners(
+    std::string_view group, const std::map<std::string, std::string>& defaults,
+    std::string_view default_zone) {
+  struct Pending {
+    config::TcpListenerSettings settings;
+    bool enabled = true;
+    std::map<std::uint64_t, std::string> access{{1, "allow all"}};
+  };
+  std::map<std::string, Pending> listeners;
+  const auto make = [&](const std::string& name) -> Pending& {
+    auto [it, inserted] = listeners.try_emplace(name);
+    if (inserted) {
+      it->second.settings.name = name;
+      it->second.settings.zone = std::string(default_zone);
+      it->second.enabled = false;  // until it has an address
+    }
+    return it->second;
+  };
+  const auto set_address = [&](Pending& pending, const std::string& value) {
+    if (v::trim(value) == "off") {
+      pending.enabled = false;
+      return;
+    }
+    auto [host, port] = v::listen_address(value);
+    pending.settings.bind_address = host;
+    pending.settings.port = port;
+    pending.enabled = true;
+  };
+  for (const auto& [name, address] : defaults) set_address(make(name), address);
+
+  const auto stem = prefix_ + std::string(group) + ".";
+  for (const auto& [full, entry] : entries_) {
+    if (!full.starts_with(stem) || used_[full]) continue;
+    used_[full] = true;
+    const auto rest = std::string_view(full).substr(stem.size());
+    const auto dot = rest.find('.');
+    try {
+      auto& pending = make(std::string(rest.substr(0, dot)));
+      if (dot == std::string_view::npos) {
+        set_address(pending, entry.value);
+        continue;
+      }
+      const auto sub = rest.substr(dot + 1);
+      if (sub.starts_with("access.")) {
+        pending.access[v::unsigned_integer(sub.substr(7), 1u << 20)] = std::string(v::trim(entry.value));
+      } else if (auto setter = config::keys::listener_setter(sub)) {
+        setter(pending.settings, entry.value);
+      } else if (config::keys::is_ignored_listener_key(sub)) {
+        ignored_.push_back(entry.origin + " " + full);
+      } else {
+        throw config::ConfigError(entry.origin + ": unknown key '" + full + "'");
+      }
+    } catch (const std::invalid_argument& e) {
+      throw config::ConfigError(entry.origin + ": " + full + ": '" + entry.value + "' is not " +
+                                e.what());
+    }
+  }
+  std::vector<config::TcpListenerSettings> result;
+  for (auto& [name, pending] : listeners) {
+    if (!pending.enabled) continue;
+    pending.settings.access_rules.clear();
+    for (const auto& [index, rule] : pending.access) pending.settings.access_rules.push_back(rule);
+    result.push_back(std::move(pending.settings));
+  }
+  return result;
+}
+
+void GatewayConfig::finish() const {
+  for (const auto& [full, entry] : entries_) {
+    auto used = used_.find(full);
+    if (used == used_.end() || !used->second) {
+      throw config::ConfigError(entry.origin + ": unknown key '" + full + "'");
+    }
+  }
+}
+
+}  // namespace gatemq::gateway

@@ -1,0 +1,57 @@
+// One gateway's configuration section: its keys from the main config file, from
+// etc/gateways/<name>.conf and from GATEMQ_* variables, read with the seed's value syntax.
+// Every getter marks its key as known; finish() reports the keys nobody asked for.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/config/raw_entry.hpp"
+#include "core/config/settings.hpp"
+
+namespace gatemq::gateway {
+
+class GatewayConfig {
+ public:
+  // `entries` in file order (later wins); `prefix` like "tcp.".
+  GatewayConfig(std::string prefix, const std::vector<config::RawEntry>& entries);
+
+  const std::string& prefix() const { return prefix_; }
+  bool has(std::string_view key) const;  // key without the prefix: "proto.up_topic"
+
+  std::string text(std::string_view key, std::string_view fallback);
+  bool boolean(std::string_view key, bool fallback);
+  std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback);
+  std::uint64_t size(std::string_view key, std::uint64_t fallback);
+  std::uint64_t number(std::string_view key, std::uint64_t fallback, std::uint64_t max);
+
+  // The TCP listeners of `<prefix><group>.<name> = [ip:]port` (group "listener" for
+  // tcp.listener.external) with their sub-keys, defaulting to `defaults` (name -> address).
+  std::vector<config::TcpListenerSettings> tcp_listeners(
+      std::string_view group, const std::map<std::string, std::string>& defaults,
+      std::string_view default_zone);
+
+  // Accepts keys the seed documents for this gateway that are not acted on yet.
+  void ignore(std::string_view key);
+  // Throws config::ConfigError naming the first key no getter asked for.
+  void finish() const;
+  // Keys accepted but ignored, "origin key", for the start-up warning.
+  const std::vector<std::string>& ignored() const { return ignored_; }
+
+ private:
+  const config::RawEntry* find(std::string_view key);
+  template <class T, class Parse>
+  T parse(std::string_view key, T fallback, Parse&& parse_value);
+
+  std::string prefix_;
+  std::map<std::string, config::RawEntry, std::less<>> entries_;  // full key -> last entry
+  std::map<std::string, bool, std::less<>> used_;
+  std::vector<std::string> ignored_;
+};
+
+}  // namespace gatemq::gateway

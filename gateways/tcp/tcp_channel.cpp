@@ -1,0 +1,257 @@
+#include "gateways/tcp/tcp_channel.hpp"
+
+#include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/mqtt/reason_code.hpp"
+
+namespace gatemq::gateway::tcp {
+
+namespace {
+constexpr std::size_t kReadChunk = 8 * 1024;
+}  // namespace
+
+TcpChannel::TcpChannel(std::shared_ptr<const ChannelContext> context,
+                       std::unique_ptr<net::Transport> transport)
+    : context_(std::move(context)),
+      transport_(std::move(transport)),
+      client_(context_->broker, *context_->stats,
+              GatewayClientOptions{"tcp", context_->listener_name, context_->zone,
+                                   context_->settings.mountpoint},
+              transport_->peer_host(), transport_->peer_port()),
+      read_buffer_(kReadChunk),
+      idle_timer_(transport_->executor()),
+      keepalive_timer_(transport_->executor()),
+      send_timer_(transport_->executor()) {}
+
+void TcpChannel::start() {
+  last_received_ = std::chrono::steady_clock::now();
+  idle_timer_.expires_after(context_->settings.idle_timeout);
+  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error && self->state_ == State::AwaitingConnect) {
+      self->close(broker::CloseKind::Abnormal, "no CONNECT within tcp.proto.idle_timeout");
+    }
+  });
+  read();
+}
+
+void TcpChannel::read() {
+  transport_->async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
+        if (self->state_ == State::Closed) return;
+        if (error) {
+          self->close(broker::CloseKind::Abnormal, error == asio::error::eof
+                                                       ? "connection closed by the device"
+                                                       : "read error: " + error.message());
+          return;
+        }
+        self->last_received_ = std::chrono::steady_clock::now();
+        self->input_.append(self->read_buffer_.data(), bytes);
+        if (self->process_input()) self->read();
+      });
+}
+
+bool TcpChannel::process_input() {
+  std::size_t used = 0;
+  while (state_ != State::Closed) {
+    auto parsed =
+        parse_frame(std::string_view(input_).substr(used), context_->settings.max_packet_size);
+    if (parsed.status == ParseResult::Status::NeedMore) break;
+    if (parsed.status == ParseResult::Status::Invalid) {
+      context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
+      close(broker::CloseKind::Abnormal, "invalid frame: " + parsed.error);
+      return false;
+    }
+    used += parsed.consumed;
+    handle(std::move(parsed.frame));
+  }
+  input_.erase(0, used);
+  return state_ != State::Closed;
+}
+
+void TcpChannel::handle(Frame&& frame) {
+  if (state_ == State::AwaitingConnect) {
+    if (frame.type != FrameType::Connect) {
+      context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
+      close(broker::CloseKind::Abnormal, "first frame is not CONNECT");
+      return;
+    }
+    handle_connect(frame);
+    return;
+  }
+  switch (frame.type) {
+    case FrameType::Connect:
+      context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
+      close(broker::CloseKind::Abnormal, "second CONNECT");
+      return;
+    case FrameType::Datatrans: {
+      const auto topic = client_.expand(context_->settings.up_topic);
+      client_.publish(topic, std::move(frame.payload), context_->settings.up_qos, false);
+      return;
+    }
+    case FrameType::Ping: {
+      std::string pong;
+      encode_bare(FrameType::Pong, pong);
+      write(std::move(pong));
+      return;
+    }
+    case FrameType::Disconnect:
+      close(broker::CloseKind::Normal, "device disconnected");
+      return;
+    default:
+      return;  // parse_frame lets only client frames through
+  }
+}
+
+void TcpChannel::handle_connect(const Frame& frame) {
+  idle_timer_.cancel();
+  std::string reply;
+  if (frame.flags != kProtocolVersion) {
+    encode_connack(ConnackCode::IllegalVersion, "Unsupported protocol version", reply);
+    write(std::move(reply));
+    close(broker::CloseKind::Abnormal,
+          "unsupported protocol version " + std::to_string(frame.flags));
+    return;
+  }
+  auto connect = parse_connect(frame.flags, frame.payload);
+  if (!connect) {
+    context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
+    close(broker::CloseKind::Abnormal, "malformed CONNECT payload");
+    return;
+  }
+  GatewayClient::Connection connection;
+  connection.client_id = connect->client_id;
+  connection.username = connect->username;
+  connection.password = connect->password;
+  const auto result = client_.connect(std::move(connection), shared_from_this());
+  if (result == GatewayClient::ConnectResult::NotAuthorized) {
+    encode_connack(ConnackCode::AuthFailed, "Authentication failed", reply);
+    write(std::move(reply));
+    close(broker::CloseKind::Abnormal, "authentication failed");
+    return;
+  }
+  state_ = State::Connected;
+  const auto dn_topic = client_.expand(context_->settings.dn_topic);
+  const auto granted = client_.subscribe(dn_topic, context_->settings.dn_qos);
+  if (granted >= 0x80) {
+    spdlog::warn("{} cannot subscribe to its down topic '{}': {}", client_.info().log_name(),
+                 dn_topic, mqtt::rc::name(granted));
+  }
+  encode_connack(ConnackCode::Success, "Connect Successfully", reply);
+  write(std::move(reply));
+  if (connect->keepalive > 0) {
+    const auto& zone = context_->broker.settings().zone(context_->zone);
+    keepalive_timeout_ = std::chrono::milliseconds(
+        static_cast<std::int64_t>(connect->keepalive * 1000.0 * zone.keepalive_backoff * 2));
+    arm_keepalive_timer();
+  }
+}
+
+void TcpChannel::arm_keepalive_timer() {
+  keepalive_timer_.expires_at(last_received_ + keepalive_timeout_);
+  keepalive_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (error || self->state_ != State::Connected) return;
+    if (std::chrono::steady_clock::now() - self->last_received_ >= self->keepalive_timeout_) {
+      self->close(broker::CloseKind::Abnormal, "keepalive timeout");
+    } else {
+      self->arm_keepalive_timer();
+    }
+  });
+}
+
+// --- output ------------------------------------------------------------------------------------
+
+void TcpChannel::send(broker::Outbound item) {
+  asio::post(transport_->executor(), [self = shared_from_this(), item = std::move(item)]() mutable {
+    if (auto* publish = std::get_if<broker::OutboundPublish>(&item)) {
+      self->deliver(std::move(*publish));
+    }
+    // No PUBREL reaches a device: QoS 2 deliveries complete in deliver().
+  });
+}
+
+bool TcpChannel::accepts(const broker::Delivery& delivery) const {
+  return delivery.message->payload.size() <= kMaxPayload;
+}
+
+void TcpChannel::deliver(broker::OutboundPublish&& publish) {
+  if (state_ != State::Connected) return;  // the session keeps QoS 1/2 for the next connection
+  const auto& session = client_.session();
+  std::string frame;
+  encode_datatrans(publish.delivery.message->payload, frame);
+  write(std::move(frame));
+  context_->stats->messages_down.fetch_add(1, std::memory_order_relaxed);
+  // The device has no acknowledgements: a QoS 1/2 delivery is complete once handed to TCP.
+  if (publish.packet_id != 0 && session) {
+    if (publish.delivery.qos == 1) {
+      session->on_puback(publish.packet_id);
+    } else {
+      session->on_pubrec(publish.packet_id);
+      session->on_pubcomp(publish.packet_id);
+    }
+  }
+}
+
+void TcpChannel::write(std::string bytes) {
+  if (state_ == State::Closed) return;
+  pending_.append(bytes);
+  flush();
+}
+
+void TcpChannel::flush() {
+  if (write_in_progress_ || pending_.empty()) return;
+  writing_.swap(pending_);
+  pending_.clear();
+  write_in_progress_ = true;
+  transport_->async_write(
+      asio::buffer(writing_), [self = shared_from_this()](const std::error_code& error, std::size_t) {
+        self->write_in_progress_ = false;
+        self->writing_.clear();
+        self->send_timer_.cancel();
+        if (error) {
+          self->close(broker::CloseKind::Abnormal, "write error: " + error.message());
+          self->transport_->close();
+        } else if (!self->pending_.empty()) {
+          self->flush();
+        } else if (self->close_after_flush_) {
+          self->transport_->close();
+        }
+      });
+  send_timer_.expires_after(context_->send_timeout);
+  send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error && self->write_in_progress_) {
+      self->close(broker::CloseKind::Abnormal, "send timeout: the device stopped reading");
+      self->transport_->close();
+    }
+  });
+}
+
+void TcpChannel::close_by_broker(std::uint8_t reason_code) {
+  asio::post(transport_->executor(), [self = shared_from_this(), reason_code] {
+    self->close(broker::CloseKind::Abnormal,
+                std::string("closed by the broker: ") + std::string(mqtt::rc::name(reason_code)));
+  });
+}
+
+void TcpChannel::close(broker::CloseKind kind, const std::string& why) {
+  if (state_ == State::Closed) return;
+  const bool was_connected = state_ == State::Connected;
+  state_ = State::Closed;
+  idle_timer_.cancel();
+  keepalive_timer_.cancel();
+  if (was_connected) {
+    client_.disconnect(kind, why);
+  } else {
+    spdlog::info("{} tcp gateway connection closed: {}", client_.info().log_name(), why);
+  }
+  // A CONNACK explaining a refusal goes out before the socket closes.
+  if (write_in_progress_ || !pending_.empty()) {
+    close_after_flush_ = true;
+    flush();
+    return;
+  }
+  transport_->close();
+}
+
+}  // namespace gatemq::gateway::tcp

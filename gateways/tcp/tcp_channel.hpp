@@ -1,0 +1,88 @@
+// One device on the TCP gateway: frames in, DATATRANS up to `up_topic`; messages on `dn_topic`
+// out as DATATRANS. Runs on the transport's executor; the broker reaches it through SessionSink,
+// whose calls only post.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/broker/broker.hpp"
+#include "core/broker/delivery.hpp"
+#include "core/gateway/gateway_client.hpp"
+#include "core/net/connection.hpp"
+#include "core/net/transport.hpp"
+#include "gateways/tcp/frame.hpp"
+
+namespace gatemq::gateway::tcp {
+
+struct TcpGatewaySettings {
+  std::string up_topic = "tcp/%c/up";
+  std::string dn_topic = "tcp/%c/dn";
+  std::chrono::milliseconds idle_timeout{15000};  // before CONNECT
+  std::size_t max_packet_size = kMaxPayload;      // payload bytes of one frame
+  std::uint8_t up_qos = 0;
+  std::uint8_t dn_qos = 0;
+  std::string mountpoint;
+  std::vector<config::TcpListenerSettings> listeners;
+};
+
+// What every channel of one listener shares.
+struct ChannelContext {
+  broker::Broker& broker;
+  std::shared_ptr<GatewayStats> stats;  // shared: connections may outlive the gateway object
+  TcpGatewaySettings settings;
+  std::string listener_name;  // "tcp-gateway:external"
+  std::string zone;
+  std::chrono::milliseconds send_timeout{15000};
+};
+
+class TcpChannel final : public net::Connection,
+                         public broker::SessionSink,
+                         public std::enable_shared_from_this<TcpChannel> {
+ public:
+  TcpChannel(std::shared_ptr<const ChannelContext> context,
+             std::unique_ptr<net::Transport> transport);
+
+  // net::Connection
+  void start() override;
+  asio::any_io_executor executor() override { return transport_->executor(); }
+  void close_by_broker(std::uint8_t reason_code) override;
+
+  // broker::SessionSink
+  void send(broker::Outbound item) override;
+  bool accepts(const broker::Delivery& delivery) const override;
+
+ private:
+  enum class State { AwaitingConnect, Connected, Closed };
+
+  void read();
+  bool process_input();
+  void handle(Frame&& frame);
+  void handle_connect(const Frame& frame);
+  void deliver(broker::OutboundPublish&& publish);
+  void write(std::string bytes);
+  void flush();
+  void close(broker::CloseKind kind, const std::string& why);
+  void arm_keepalive_timer();
+
+  std::shared_ptr<const ChannelContext> context_;
+  std::unique_ptr<net::Transport> transport_;
+  GatewayClient client_;
+  State state_ = State::AwaitingConnect;
+  std::string input_;
+  std::vector<char> read_buffer_;
+  std::string pending_;
+  std::string writing_;
+  bool write_in_progress_ = false;
+  bool close_after_flush_ = false;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer keepalive_timer_;
+  asio::steady_timer send_timer_;
+  std::chrono::milliseconds keepalive_timeout_{0};
+  std::chrono::steady_clock::time_point last_received_;
+};
+
+}  // namespace gatemq::gateway::tcp
