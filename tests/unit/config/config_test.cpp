@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 namespace gatemq::config {
 namespace {
 
@@ -481,6 +483,60 @@ TEST(Config, Files) {
   std::ofstream(path) << "node.workers = 2\n";
   EXPECT_EQ(load_settings(path, {{"GATEMQ_NODE__WORKERS", "4"}}).node.workers, 4u);
   std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace gatemq::config
+
+namespace gatemq::config {
+namespace {
+
+class ConfigSections : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("gatemq-sections-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_ / "gateways");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void write(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(dir_ / path) << text;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigSections, GatewayKeysFromItsFileTheMainFileAndTheEnvironment) {
+  write("gateways/tcp.conf", "tcp.proto.up_topic = from/file\ntcp.proto.dn_topic = dn\n");
+  write("main.conf", "tcp.proto.up_topic = from/main\nnode.name = n@h\n");
+  const std::vector<SectionSpec> sections{{"tcp", "tcp."}};
+  const auto settings = load_settings(dir_ / "main.conf",
+                                      {{"GATEMQ_TCP__PROTO__UP_TOPIC", "from/env"}}, sections);
+  std::vector<std::string> seen;
+  for (const auto& entry : settings.section_entries) seen.push_back(entry.key + "=" + entry.value);
+  EXPECT_EQ(seen, (std::vector<std::string>{"tcp.proto.up_topic=from/file", "tcp.proto.dn_topic=dn",
+                                            "tcp.proto.up_topic=from/main",
+                                            "tcp.proto.up_topic=from/env"}));
+  EXPECT_EQ(settings.section_entries[0].origin, (dir_ / "gateways/tcp.conf").string() + ":1");
+  EXPECT_EQ(settings.node.name, "n@h");
+}
+
+TEST_F(ConfigSections, EtcDirCanMoveAndForeignKeysAreRefused) {
+  std::filesystem::create_directories(dir_ / "elsewhere");
+  write("elsewhere/tcp.conf", "node.name = sneaky\n");
+  write("main.conf", "gateway.etc_dir = " + (dir_ / "elsewhere").string() + "\n");
+  try {
+    load_settings(dir_ / "main.conf", {}, {{"tcp", "tcp."}});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir_ / "elsewhere/tcp.conf").string() +
+                                         ":1: 'node.name' does not belong in tcp.conf (its keys "
+                                         "start with tcp.)");
+  }
+}
+
+TEST_F(ConfigSections, WithoutTheGatewayItsKeysAreUnknown) {
+  EXPECT_THROW(parse_settings("tcp.proto.up_topic = x\n", "main.conf", {}), ConfigError);
+  EXPECT_NO_THROW(parse_settings("tcp.proto.up_topic = x\n", "main.conf", {}, {{"tcp", "tcp."}}));
 }
 
 }  // namespace
