@@ -1,5 +1,14 @@
 """Starts a broker per test: gatemq ($GATEMQ_BIN) by default, or Mosquitto with
-GATEMQ_E2E_TARGET=mosquitto to check that the tests themselves expect standard behaviour."""
+GATEMQ_E2E_TARGET=mosquitto to check that the tests themselves expect standard behaviour.
+
+    GATEMQ_BIN=/path/to/gatemq /usr/bin/python3 -m pytest -q -n 2 -p no:cacheprovider tests/e2e
+    GATEMQ_E2E_TARGET=mosquitto /usr/bin/python3 -m pytest -q -n 2 -p no:cacheprovider tests/e2e
+
+Per test: @pytest.mark.broker_config({...}) adds gatemq keys (a key without a Mosquitto
+equivalent skips the test there), @pytest.mark.broker_env({...}) adds GATEMQ_* environment
+overrides, @pytest.mark.gatemq_only marks behaviour Mosquitto 2.0.11 does not share. Each broker
+gets free ports for every listener, logs to tmp_path/broker.log (attached to failure reports),
+and must exit 0 within 20 s of SIGTERM at teardown."""
 import os
 import queue
 import signal
@@ -15,20 +24,39 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 TARGET = os.environ.get("GATEMQ_E2E_TARGET", "gatemq")
 
-# gatemq keys the Mosquitto run can reproduce, with its own spelling.
+
+def size_in_bytes(text):
+    """gatemq sizes ("1MB", "512KB", "10B", "2048") in bytes."""
+    text = str(text).strip().upper()
+    for suffix, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)):
+        if text.endswith(suffix):
+            return int(text[:-len(suffix)]) * factor
+    return int(text)
+
+
+def on_off(text):
+    return "true" if str(text).lower() in ("on", "true", "1", "yes") else "false"
+
+
+# gatemq keys the Mosquitto run can reproduce, with its own spelling (None: no line needed).
+# Any other key makes a Mosquitto run skip the test.
 MOSQUITTO_EQUIVALENTS = {
     "zone.external.max_inflight": lambda v: f"max_inflight_messages {v}",
     "zone.external.max_mqueue_len": lambda v: f"max_queued_messages {v}",
-    "zone.external.mqueue_store_qos0": lambda v: f"queue_qos0_messages {v}",
+    "zone.external.mqueue_store_qos0": lambda v: f"queue_qos0_messages {on_off(v)}",
+    "zone.external.upgrade_qos": lambda v: f"upgrade_outgoing_qos {on_off(v)}",
     "mqtt.max_topic_alias": lambda v: f"max_topic_alias {v}",
-    "mqtt.max_packet_size": lambda v: f"max_packet_size {int(v.rstrip('B'))}",
-    "zone.external.session_expiry_interval": None,
+    "mqtt.max_packet_size": lambda v: f"max_packet_size {size_in_bytes(v)}",
+    "mqtt.retain_available": lambda v: f"retain_available {on_off(v)}",
+    "mqtt.max_qos_allowed": lambda v: f"max_qos {v}",
+    "zone.external.retry_interval": None,  # Mosquitto 2 never resends while connected
 }
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "broker_config(dict): extra gatemq configuration keys")
     config.addinivalue_line("markers", "gatemq_only: behaviour Mosquitto does not share")
+    config.addinivalue_line("markers", "broker_env(dict): extra environment for the gatemq process")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,6 +68,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# Keys that only some builds know (a compiled-in gateway's own listener, which otherwise takes a
+# fixed default port and makes parallel brokers clash). Each is written while the binary accepts
+# it; a start-up failure naming it drops it for the rest of the session.
+OPTIONAL_KEYS_UNKNOWN = set()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,22 +81,32 @@ def free_port():
 
 
 class Broker:
-    def __init__(self, directory, overrides):
+    def __init__(self, directory, overrides, env=None):
         self.directory = directory
         self.overrides = overrides
+        self.env = env or {}
         self.host = "127.0.0.1"
         self.port = free_port()
+        # gatemq may open the seed's internal listener (127.0.0.1:11883): always move it.
+        self.internal_port = free_port()
+        # The TCP gateway, when compiled in, listens on 0.0.0.0:8090 by default: move it too.
+        self.tcp_gateway_port = free_port()
         self.log_path = directory / "broker.log"
         self.process = None
+        self.started = False  # once up, restart() must keep its ports
 
     def config_text(self):
         keys = {
             "listener.tcp.external": f"127.0.0.1:{self.port}",
+            "listener.tcp.internal": f"127.0.0.1:{self.internal_port}",
+            "node.name": "gatemq@127.0.0.1",
             "node.workers": "2",
             "log.to": "console",
             "log.level": "debug",
             "mqtt.max_topic_alias": "10",
         }
+        optional = {"tcp.listener.external": f"127.0.0.1:{self.tcp_gateway_port}"}
+        keys.update({k: v for k, v in optional.items() if k not in OPTIONAL_KEYS_UNKNOWN})
         keys.update(self.overrides)
         return "".join(f"{k} = {v}\n" for k, v in keys.items())
 
@@ -77,7 +121,12 @@ class Broker:
                 lines.append(convert(str(value)))
         return "\n".join(lines) + "\n"
 
-    def start(self):
+    def start(self, _attempt=0):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("GATEMQ_") or k in ("GATEMQ_BIN", "GATEMQ_E2E_TARGET")}
+        if self.env and TARGET == "mosquitto":
+            pytest.skip("gatemq environment overrides have no Mosquitto equivalent")
+        env.update(self.env)
         if TARGET == "mosquitto":
             config = self.directory / "mosquitto.conf"
             config.write_text(self.mosquitto_config_text())
@@ -88,16 +137,36 @@ class Broker:
             command = [os.environ["GATEMQ_BIN"], "--config", str(config)]
         self.log_file = open(self.log_path, "ab")
         self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT,
-                                        cwd=self.directory)
+                                        cwd=self.directory, env=env)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"broker exited at start-up:\n{self.log()}")
+                self.log_file.close()
+                log = self.log()
+                for key in ("tcp.listener.external",):
+                    if f"unknown key '{key}'" in log and key not in OPTIONAL_KEYS_UNKNOWN:
+                        OPTIONAL_KEYS_UNKNOWN.add(key)  # a build without that gateway
+                        if key.startswith("tcp."):
+                            self.tcp_gateway_port = None
+                        self.log_path.unlink()
+                        return self.start(_attempt)
+                clash = "cannot bind" in log or "Address already in use" in log
+                if clash and _attempt < 3 and not self.started:
+                    # free_port() raced with another worker: new ports, new try.
+                    self.port, self.internal_port = free_port(), free_port()
+                    if self.tcp_gateway_port is not None:
+                        self.tcp_gateway_port = free_port()
+                    return self.start(_attempt + 1)
+                raise RuntimeError(f"broker exited at start-up:\n{log}")
             try:
                 socket.create_connection((self.host, self.port), timeout=1).close()
+                self.started = True
                 return
             except OSError:
                 time.sleep(0.05)
+        self.process.kill()
+        self.process.wait()
+        self.log_file.close()
         raise RuntimeError(f"broker did not listen on {self.port}:\n{self.log()}")
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
@@ -113,6 +182,12 @@ class Broker:
             self.log_file.close()
         return code
 
+    def restart(self):
+        """SIGTERM, expect exit 0, start again on the same ports (sessions are in memory)."""
+        code = self.stop()
+        assert code == 0, f"broker exited with {code}"
+        self.start()
+
     def log(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -122,18 +197,21 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, "report_" + report.when, report)
+    instance = getattr(item, "_e2e_broker", None)
+    if report.failed and report.when in ("call", "teardown") and instance is not None:
+        report.sections.append(("broker log (last 20000 characters)", instance.log()[-20000:]))
 
 
 @pytest.fixture
 def broker(request, tmp_path):
     marker = request.node.get_closest_marker("broker_config")
-    instance = Broker(tmp_path, dict(marker.args[0]) if marker else {})
+    env_marker = request.node.get_closest_marker("broker_env")
+    instance = Broker(tmp_path, dict(marker.args[0]) if marker else {},
+                      dict(env_marker.args[0]) if env_marker else {})
+    request.node._e2e_broker = instance
     instance.start()
     yield instance
     code = instance.stop()
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        print("---- broker log ----\n" + instance.log()[-20000:])
     # A clean shutdown (exit 0, no sanitizer report) is part of every test.
     assert code == 0, f"broker exited with {code}:\n{instance.log()[-20000:]}"
 

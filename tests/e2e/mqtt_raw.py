@@ -207,7 +207,7 @@ class Packet:
         if self.type == CONNACK:
             self.session_present = bool(r.u8() & 1)
             self.reason = r.u8()
-            if version == V5:
+            if version == V5 and not r.done():  # a refusal may come in the 3.1.1 shape
                 self.props = r.properties()
         elif self.type == PUBLISH:
             self.dup = bool(self.flags & 0x08)

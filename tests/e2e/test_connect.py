@@ -37,16 +37,29 @@ def test_v311_empty_client_id_with_clean_session_is_accepted(raw):
     assert raw(V311).connect("", clean=True).reason == 0
 
 
-@pytest.mark.parametrize("version,code", [(V311, 0x01), (V5, 0x01)])
-def test_unknown_protocol_level_is_refused(raw, version, code):
-    client = raw(version)
-    bytes_ = bytearray(mqtt_raw.connect("c", version=V311))
-    bytes_[8] = 9  # protocol level
-    client.version = V311  # the answer comes in the 3.1.1 shape every client can read
-    client.send(bytes(bytes_))
-    connack = client.expect(mqtt_raw.CONNACK)
-    assert connack.reason == code
-    client.wait_closed()
+@pytest.mark.parametrize("name,level", [(b"MQTT", 9), (b"MQTT", 3), (b"MQIsdp", 4), (b"MQTT", 0)])
+def test_unknown_protocol_level_is_refused(raw, name, level):
+    # MQTT 3.1.1 [MQTT-3.1.2-2]: CONNACK return code 0x01, then close.
+    client = raw(V311)
+    body = mqtt_raw.string(name) + bytes([level, 0x02, 0, 60]) + mqtt_raw.string("c")
+    client.send(mqtt_raw.packet(0x10, body))
+    packets = client.wait_closed()
+    assert len(packets) == 1 and packets[0].type == mqtt_raw.CONNACK, packets
+    assert packets[0].body == bytes([0x00, 0x01])
+
+
+def test_v5_shaped_connect_with_a_newer_level_is_refused(raw):
+    # A v5-layout CONNECT (with properties) claiming level 6. MQTT 5 3.1.2.2: the server MAY
+    # answer CONNACK 0x84 (v5 shape) — a 3.1.1-shaped CONNACK 0x01 is the other reading; either
+    # way the connection must then be closed and nothing else sent.
+    client = raw(V5)
+    body = (mqtt_raw.string("MQTT") + bytes([6, 0x02, 0, 60]) + mqtt_raw.properties(
+        [(mqtt_raw.SESSION_EXPIRY, 10)]) + mqtt_raw.string("c"))
+    client.send(mqtt_raw.packet(0x10, body))
+    packets = client.wait_closed()
+    assert len(packets) == 1 and packets[0].type == mqtt_raw.CONNACK, packets
+    connack = packets[0].body
+    assert connack == bytes([0x00, 0x01]) or (connack[:2] == bytes([0x00, 0x84])), connack
 
 
 def test_second_connect_closes_the_connection(raw):
@@ -77,6 +90,30 @@ def test_first_packet_must_be_connect(raw):
 def test_connection_without_connect_is_closed_after_idle_timeout(raw):
     client = raw(V311)
     assert client.wait_closed(timeout=15) == []
+    # The broker still serves.
+    assert raw(V311).connect("after-idle").reason == 0
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.idle_timeout": "1s"})
+def test_half_a_connect_is_closed_after_idle_timeout(raw):
+    client = raw(V5)
+    client.send(mqtt_raw.connect("half", version=V5)[:7])
+    assert client.wait_closed(timeout=15) == []
+
+
+def test_v5_second_connect_closes_the_connection(raw):
+    client = raw(V5)
+    client.connect("twice5")
+    client.send(mqtt_raw.connect("twice5", version=V5))
+    packets = client.wait_closed()
+    assert all(p.type == mqtt_raw.DISCONNECT for p in packets), packets
+
+
+@pytest.mark.parametrize("version", [V31, V311, V5])
+def test_connect_with_username_and_password_is_accepted_without_auth(raw, version):
+    client = raw(version)
+    assert client.connect(f"user-{version}", username="u", password="p").reason == 0
 
 
 @pytest.mark.gatemq_only
@@ -114,3 +151,23 @@ def test_server_keepalive_is_sent_to_v5_clients(raw):
     client = raw(V5)
     connack = client.connect("ka", keepalive=100)
     assert connack.props[mqtt_raw.SERVER_KEEP_ALIVE] == 5
+
+
+@pytest.mark.parametrize("version", [V311, V5])
+def test_clients_with_empty_ids_do_not_take_each_other_over(raw, version):
+    clients = []
+    for _ in range(3):
+        client = raw(version)
+        connack = client.connect("", clean=True)
+        assert connack.reason == 0
+        client.subscribe("anon/t", 0)
+        clients.append(connack)
+        clients[-1] = (client, connack)
+    if version == V5:
+        ids = {c.props[mqtt_raw.ASSIGNED_CLIENT_ID] for _, c in clients}
+        assert len(ids) == 3
+    publisher = raw(version)
+    publisher.connect("anon-pub")
+    publisher.publish("anon/t", "to-all")
+    for client, _ in clients:
+        assert client.expect(mqtt_raw.PUBLISH).payload == b"to-all"

@@ -22,13 +22,19 @@ def test_delivered_qos_is_the_lower_of_publish_and_subscription(paho, protocol, 
     assert message.qos == min(pub_qos, sub_qos)
 
 
-@pytest.mark.gatemq_only
 @pytest.mark.broker_config({"zone.external.upgrade_qos": "on"})
-def test_upgrade_qos_delivers_at_the_subscription_qos(paho):
-    subscriber = paho("sub")
+@pytest.mark.parametrize("protocol", VERSIONS)
+def test_upgrade_qos_delivers_at_the_subscription_qos(paho, protocol):
+    subscriber = paho("sub", protocol=protocol)
     subscriber.subscribe("up", 2)
-    paho("pub").publish("up", b"x", 0)
-    assert subscriber.expect().qos == 2
+    subscriber.subscribe("up1", 1)
+    publisher = paho("pub", protocol=protocol)
+    publisher.publish("up", b"x", 0)
+    message = subscriber.expect()
+    assert (message.payload, message.qos) == (b"x", 2)
+    publisher.publish("up1", b"y", 0)
+    message = subscriber.expect()
+    assert (message.payload, message.qos) == (b"y", 1)
 
 
 def test_wildcards_match_per_spec(paho):
@@ -76,11 +82,12 @@ def test_publishing_to_sys_topics_is_refused(raw):
     assert subscriber.expect(mqtt_raw.PUBLISH).topic == "marker"
 
 
-def test_unsubscribe_stops_delivery(paho):
-    subscriber = paho("sub")
+@pytest.mark.parametrize("protocol", VERSIONS)
+def test_unsubscribe_stops_delivery(paho, protocol):
+    subscriber = paho("sub", protocol=protocol)
     subscriber.subscribe("a", 1)
     subscriber.subscribe("b", 1)
-    publisher = paho("pub")
+    publisher = paho("pub", protocol=protocol)
     publisher.publish("a", b"1", 1)
     assert subscriber.expect().payload == b"1"
     done = queue.Queue()

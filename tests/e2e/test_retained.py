@@ -125,3 +125,130 @@ def test_retained_store_limit(raw):
     assert subscriber.expect(PUBLISH).payload == b"1b"
     with pytest.raises(TimeoutError):
         subscriber.recv(timeout=1)
+
+
+@pytest.mark.parametrize("stored_qos,sub_qos", [(1, 0), (1, 2), (2, 1), (0, 2)])
+def test_retained_delivery_qos_is_the_lower_one(raw, stored_qos, sub_qos):
+    publisher = raw(V311)
+    publisher.connect("rq-pub")
+    publisher.publish("rq/t", "r", qos=stored_qos, packet_id=1, retain=True)
+    if stored_qos == 1:
+        publisher.expect(PUBACK)
+    elif stored_qos == 2:
+        publisher.expect(mqtt_raw.PUBREC)
+        publisher.send(mqtt_raw.ack(mqtt_raw.PUBREL, 1))
+        publisher.expect(mqtt_raw.PUBCOMP)
+    else:
+        publisher.send(mqtt_raw.packet(0xC0, b""))
+        publisher.expect(mqtt_raw.PINGRESP)
+    subscriber = raw(V311)
+    subscriber.connect("rq-sub")
+    subscriber.subscribe("rq/t", sub_qos)
+    message = subscriber.expect(PUBLISH)
+    assert message.retain and message.qos == min(stored_qos, sub_qos)
+
+
+def test_wildcard_subscribe_gets_every_matching_retained_message(raw):
+    for topic in ("many/a", "many/b", "many/c/d", "other/x"):
+        publish_retained(raw, topic, topic)
+    subscriber = raw(V311)
+    subscriber.connect("many-sub")
+    subscriber.subscribe("marker", 0, packet_id=2)
+    subscriber.subscribe("many/#", 0)  # the SUBACK comes before the retained messages
+    publisher = raw(V311)
+    publisher.connect("many-marker")
+    publisher.publish("marker", "m")
+    topics = set()
+    while True:
+        message = subscriber.expect(PUBLISH)
+        if message.topic == "marker":
+            break
+        assert message.retain
+        topics.add(message.topic)
+    assert topics == {"many/a", "many/b", "many/c/d"}
+
+
+def test_retained_dollar_topics_are_not_sent_to_root_wildcards(raw):
+    publish_retained(raw, "$app/r", "hidden")
+    publish_retained(raw, "app/r", "visible")
+    subscriber = raw(V311)
+    subscriber.connect("dollar-sub")
+    subscriber.subscribe("#", 0)
+    message = subscriber.expect(PUBLISH)
+    assert message.topic == "app/r"
+    with pytest.raises(TimeoutError):
+        subscriber.recv(timeout=0.5)
+    subscriber.subscribe("$app/#", 0, packet_id=2)
+    assert subscriber.expect(PUBLISH).topic == "$app/r"
+
+
+@pytest.mark.parametrize("protocol_version", [mqtt_raw.V31, V311, V5])
+def test_retained_with_paho_versions(raw, paho, protocol_version):
+    import paho.mqtt.client as mqtt
+    protocol = {mqtt_raw.V31: mqtt.MQTTv31, V311: mqtt.MQTTv311, V5: mqtt.MQTTv5}[protocol_version]
+    publisher = paho("ret-pub", protocol=protocol)
+    publisher.publish("paho/ret", b"kept", 1, retain=True)
+    subscriber = paho("ret-sub", protocol=protocol)
+    subscriber.subscribe("paho/ret", 1)
+    message = subscriber.expect()
+    assert message.payload == b"kept" and message.retain
+
+
+def test_retained_message_expiry_counts_down(raw):
+    publish_retained(raw, "cd/r", "ageing", version=V5, props=[(mqtt_raw.MESSAGE_EXPIRY, 30)])
+    time.sleep(2.2)
+    subscriber = raw(V5)
+    subscriber.connect("cd-sub")
+    subscriber.subscribe("cd/r", 0)
+    message = subscriber.expect(PUBLISH)
+    assert message.payload == b"ageing" and message.retain
+    assert 1 <= message.props[mqtt_raw.MESSAGE_EXPIRY] <= 28
+
+
+def test_retained_message_keeps_its_properties_and_gets_the_subscription_id(raw):
+    publish_retained(raw, "rp/t", "with-props", version=V5, props=[
+        (mqtt_raw.CONTENT_TYPE, "text/plain"), (mqtt_raw.USER_PROPERTY, ("k", "v")),
+        (mqtt_raw.RESPONSE_TOPIC, "rp/reply"), (mqtt_raw.CORRELATION_DATA, b"\x01\x02"),
+        (mqtt_raw.PAYLOAD_FORMAT, 1)])
+    subscriber = raw(V5)
+    subscriber.connect("rp-sub")
+    subscriber.subscribe("rp/+", 1, props=[(mqtt_raw.SUBSCRIPTION_ID, 77)])
+    message = subscriber.expect(PUBLISH)
+    assert message.retain and message.payload == b"with-props"
+    assert message.props[mqtt_raw.CONTENT_TYPE] == "text/plain"
+    assert message.props[mqtt_raw.USER_PROPERTY] == [("k", "v")]
+    assert message.props[mqtt_raw.RESPONSE_TOPIC] == "rp/reply"
+    assert message.props[mqtt_raw.CORRELATION_DATA] == b"\x01\x02"
+    assert message.props[mqtt_raw.PAYLOAD_FORMAT] == 1
+    assert message.props[mqtt_raw.SUBSCRIPTION_ID] == [77]
+
+
+def test_retained_message_is_sent_despite_no_local(raw):
+    client = raw(V5)
+    client.connect("own-retained")
+    client.publish("nlr/t", "mine", qos=1, packet_id=1, retain=True)
+    client.expect(PUBACK)
+    client.send(mqtt_raw.subscribe(2, [("nlr/t", 0x04 | 1)], version=V5))  # No Local
+    client.expect(mqtt_raw.SUBACK)
+    message = client.expect(PUBLISH)
+    assert message.payload == b"mine" and message.retain
+
+
+def test_retained_will_is_stored(raw):
+    client = raw(V5)
+    client.connect("rw", will={"topic": "rw/t", "payload": "last", "retain": True,
+                               "props": [(mqtt_raw.USER_PROPERTY, ("why", "gone"))]})
+    client.close()
+    for _ in range(100):
+        subscriber = raw(V5)
+        subscriber.connect("rw-late")
+        subscriber.subscribe("rw/t", 0)
+        try:
+            message = subscriber.expect(PUBLISH, timeout=0.2)
+        except TimeoutError:
+            subscriber.close()
+            continue
+        assert message.retain and message.payload == b"last"
+        assert message.props[mqtt_raw.USER_PROPERTY] == [("why", "gone")]
+        return
+    pytest.fail("the retained will never appeared")

@@ -49,6 +49,7 @@ def test_takeover_keeps_unacked_messages(raw):
 
     new = raw(V311)
     new.connect("keep", clean=False)
+    assert old.wait_closed() == []  # taken over: closed, and 3.1.1 has no DISCONNECT to send
     again = new.expect(PUBLISH)
     assert again.payload == b"in-flight" and again.dup
 
@@ -175,3 +176,149 @@ def test_v311_persistent_session_survives_reconnect(raw):
     publisher.connect("p-pub")
     publisher.publish("p/t", "still-subscribed")
     assert client.expect(PUBLISH).payload == b"still-subscribed"
+
+
+@pytest.mark.broker_config({"zone.external.mqueue_store_qos0": "true"})  # gatemq's default
+def test_qos0_messages_are_queued_when_configured(raw):
+    subscriber = raw(V311)
+    subscriber.connect("q0-default", clean=False)
+    subscriber.subscribe("q0d/t", 0)
+    subscriber.send(mqtt_raw.disconnect())
+    subscriber.wait_closed()
+    publisher = raw(V311)
+    publisher.connect("q0d-pub")
+    publisher.publish("q0d/t", "queued-qos0")
+    publisher.publish("q0d/t", "queued-qos1", qos=1, packet_id=1)
+    publisher.expect(PUBACK)
+    subscriber = raw(V311)
+    assert subscriber.connect("q0-default", clean=False).session_present
+    first, second = subscriber.expect(PUBLISH), subscriber.expect(PUBLISH)
+    assert [(first.payload, first.qos), (second.payload, second.qos)] == [
+        (b"queued-qos0", 0), (b"queued-qos1", 0)]
+
+
+@pytest.mark.parametrize("version", [V311, V5])
+def test_takeover_loses_no_message(raw, version):
+    props = [(mqtt_raw.SESSION_EXPIRY, 300)] if version == V5 else None
+    old = raw(version)
+    old.connect("no-loss", clean=False, props=props)
+    old.subscribe("nl/t", 1)
+    publisher = raw(version)
+    publisher.connect("nl-pub")
+
+    def publish(numbers):
+        for i in numbers:
+            publisher.publish("nl/t", str(i), qos=1, packet_id=i + 1)
+            publisher.expect(PUBACK)
+
+    publish(range(0, 10))
+    for i in range(10):  # received and acknowledged by the old connection
+        message = old.expect(PUBLISH)
+        assert message.payload == str(i).encode()
+        old.send(mqtt_raw.ack(PUBACK, message.packet_id, version=version))
+    old.send(mqtt_raw.packet(0xC0, b""))  # PINGRESP: the broker has read every PUBACK before
+    old.expect(mqtt_raw.PINGRESP)
+    publish(range(10, 20))  # sent to the old connection, never acknowledged
+
+    new = raw(version)
+    assert new.connect("no-loss", clean=False, props=props).session_present
+    publish(range(20, 30))  # after the takeover
+    received = []
+    while len(received) < 20:
+        message = new.expect(PUBLISH)
+        received.append(int(message.payload))
+        new.send(mqtt_raw.ack(PUBACK, message.packet_id, version=version))
+    assert received == list(range(10, 30))
+    with pytest.raises(TimeoutError):
+        new.recv(timeout=0.5)
+
+
+def test_takeover_v5_with_paho_keeps_subscriptions(paho):
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 300
+    first = paho("paho5-same", protocol=mqtt.MQTTv5, clean=False, properties=props)
+    first.subscribe("t/paho5", 1)
+    second = paho("paho5-same", protocol=mqtt.MQTTv5, clean=False, properties=props)
+    assert second.flags["session present"] == 1
+    first.disconnects.get(timeout=10)
+    first.client.loop_stop()
+    paho("pub5", protocol=mqtt.MQTTv5).publish("t/paho5", b"after", 1)
+    assert second.expect().payload == b"after"
+
+
+@pytest.mark.parametrize("protocol", [mqtt.MQTTv31, mqtt.MQTTv311])
+def test_clean_session_discards_the_old_session_v3(paho, protocol):
+    first = paho("v3-clean", protocol=protocol, clean=False)
+    first.subscribe("v3c/t", 1)
+    first.disconnect()
+    second = paho("v3-clean", protocol=protocol, clean=True)
+    assert second.flags["session present"] == 0
+    second.disconnect()
+    third = paho("v3-clean", protocol=protocol, clean=False)
+    assert third.flags["session present"] == 0
+
+
+def offline_subscriber(raw, client_id, topic_filter="#"):
+    subscriber = raw(V311)
+    subscriber.connect(client_id, clean=False)
+    subscriber.subscribe(topic_filter, 1)
+    subscriber.send(mqtt_raw.disconnect())
+    subscriber.wait_closed()
+
+
+def replay(raw, client_id, count):
+    subscriber = raw(V311)
+    subscriber.connect(client_id, clean=False)
+    got = []
+    for _ in range(count):
+        message = subscriber.expect(PUBLISH)
+        got.append((message.topic, message.payload.decode()))
+        subscriber.send(mqtt_raw.ack(PUBACK, message.packet_id))
+    with pytest.raises(TimeoutError):
+        subscriber.recv(timeout=0.5)
+    return got
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.max_mqueue_len": "3",
+                            "zone.external.mqueue_priorities": "urgent=10"})
+def test_full_priority_queue_drops_the_oldest_of_the_lowest_priority(raw):
+    offline_subscriber(raw, "prio-drop")
+    publisher = raw(V311)
+    publisher.connect("prio-drop-pub")
+    sent = [("normal", "n0"), ("urgent", "u0"), ("normal", "n1"), ("urgent", "u1"),
+            ("normal", "n2")]
+    for i, (topic, payload) in enumerate(sent):
+        publisher.publish(topic, payload, qos=1, packet_id=i + 1)
+        publisher.expect(PUBACK)
+    # docs/configuration.md: "when full the oldest of the lowest priority goes".
+    assert replay(raw, "prio-drop", 3) == [("urgent", "u0"), ("urgent", "u1"), ("normal", "n2")]
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.mqueue_priorities": "low=1",
+                            "zone.external.mqueue_default_priority": "highest"})
+def test_default_priority_highest_puts_unlisted_topics_first(raw):
+    offline_subscriber(raw, "prio-default")
+    publisher = raw(V311)
+    publisher.connect("prio-default-pub")
+    for i, topic in enumerate(["low", "other", "low", "other"]):
+        publisher.publish(topic, str(i), qos=1, packet_id=i + 1)
+        publisher.expect(PUBACK)
+    assert [t for t, _ in replay(raw, "prio-default", 4)] == ["other", "other", "low", "low"]
+
+
+@pytest.mark.broker_config({"zone.external.max_mqueue_len": "0"})
+@pytest.mark.gatemq_only  # Mosquitto: max_queued_messages 0 also means unlimited, but skip
+def test_unlimited_offline_queue(raw):
+    offline_subscriber(raw, "unlimited", "unl/t")
+    publisher = raw(V311)
+    publisher.connect("unl-pub")
+    for i in range(1500):
+        publisher.publish("unl/t", str(i), qos=1, packet_id=i % 65535 + 1)
+    for _ in range(1500):
+        publisher.expect(PUBACK)
+    got = replay(raw, "unlimited", 1500)
+    assert [int(p) for _, p in got] == list(range(1500))

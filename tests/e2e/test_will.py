@@ -94,3 +94,65 @@ def test_takeover_publishes_the_old_connections_will(raw):
     new = raw(V311)
     new.connect("twin")
     assert watcher.expect(PUBLISH).payload == b"replaced"
+
+
+def test_v5_normal_disconnect_does_not_publish_the_will(raw):
+    watcher = will_watcher(raw)
+    client = raw(V5)
+    client.connect("normal5", will={"topic": "will/t", "payload": "not-sent"})
+    client.send(mqtt_raw.disconnect(reason=0x00, version=V5))
+    client.wait_closed()
+    marker(raw)
+    assert watcher.expect(PUBLISH).payload == b"marker"
+
+
+def test_will_is_published_when_the_session_ends_before_the_delay(raw):
+    # MQTT 5 3.1.3.2.2: the will goes at the earlier of the will delay and the session's end.
+    watcher = will_watcher(raw)
+    client = raw(V5)
+    client.connect("short-session", props=[(mqtt_raw.SESSION_EXPIRY, 1)],
+                   will={"topic": "will/t", "payload": "session-ended",
+                         "props": [(mqtt_raw.WILL_DELAY, 600)]})
+    client.close()
+    assert watcher.expect(PUBLISH, timeout=15).payload == b"session-ended"
+
+
+@pytest.mark.parametrize("will_qos,sub_qos", [(0, 1), (1, 1), (2, 2), (2, 1)])
+def test_will_qos_is_delivered_like_a_publish(raw, will_qos, sub_qos):
+    watcher = raw(V311)
+    watcher.connect("qos-watcher")
+    watcher.subscribe("will/q", sub_qos)
+    client = raw(V311)
+    client.connect("qos-dying", will={"topic": "will/q", "payload": "q", "qos": will_qos})
+    client.close()
+    message = watcher.expect(PUBLISH)
+    assert message.payload == b"q" and message.qos == min(will_qos, sub_qos)
+
+
+def test_v311_will_retain(raw):
+    client = raw(V311)
+    client.connect("retain311", will={"topic": "will/r311", "payload": "kept", "retain": True,
+                                      "qos": 1})
+    client.close()
+    for _ in range(100):  # wait until the will is stored, then check it as a late subscriber
+        watcher = raw(V311)
+        watcher.connect("late311")
+        watcher.subscribe("will/r311", 1)
+        try:
+            message = watcher.expect(PUBLISH, timeout=0.2)
+        except TimeoutError:
+            watcher.close()
+            continue
+        assert message.payload == b"kept" and message.retain
+        return
+    pytest.fail("the retained will never appeared")
+
+
+def test_will_on_protocol_error(raw):
+    # A connection the broker closes for a protocol violation is not a normal disconnect.
+    watcher = will_watcher(raw)
+    client = raw(V5)
+    client.connect("violator", will={"topic": "will/t", "payload": "violated"})
+    client.send(bytes([0x36, 0x05, 0x00, 0x01, 0x74, 0x00, 0x01]))  # PUBLISH QoS 3
+    client.wait_closed()
+    assert watcher.expect(PUBLISH).payload == b"violated"
