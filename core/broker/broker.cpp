@@ -22,6 +22,19 @@ bool is_shared_filter(std::string_view filter) {
 }
 }  // namespace
 
+SessionLimits session_limits(const config::ZoneSettings& zone) {
+  SessionLimits limits;
+  limits.max_inflight = zone.max_inflight;
+  limits.queue.max_len = zone.max_mqueue_len;
+  limits.queue.store_qos0 = zone.mqueue_store_qos0;
+  limits.queue.priorities = zone.mqueue_priorities;
+  limits.queue.default_priority_highest = zone.mqueue_default_priority == "highest";
+  limits.upgrade_qos = zone.upgrade_qos;
+  limits.max_awaiting_rel = zone.max_awaiting_rel;
+  limits.await_rel_timeout = zone.await_rel_timeout;
+  return limits;
+}
+
 Broker::Broker(config::Settings settings, Workers& workers)
     : settings_(std::move(settings)),
       workers_(workers),

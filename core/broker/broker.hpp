@@ -29,6 +29,9 @@ struct WillMessage {
   std::uint32_t delay_seconds = 0;
 };
 
+// A new session's limits from its zone (zone.<name>.max_inflight, max_mqueue_len, ...).
+SessionLimits session_limits(const config::ZoneSettings& zone);
+
 struct OpenSessionRequest {
   ClientInfo client;
   bool clean_start = true;

@@ -52,14 +52,7 @@ GatewayClient::ConnectResult GatewayClient::connect(Connection connection,
                                         message.properties, info_.client_id);
     request.will = std::move(will);
   }
-  request.limits.max_inflight = zone.max_inflight;
-  request.limits.queue.max_len = zone.max_mqueue_len;
-  request.limits.queue.store_qos0 = zone.mqueue_store_qos0;
-  request.limits.queue.priorities = zone.mqueue_priorities;
-  request.limits.queue.default_priority_highest = zone.mqueue_default_priority == "highest";
-  request.limits.upgrade_qos = zone.upgrade_qos;
-  request.limits.max_awaiting_rel = zone.max_awaiting_rel;
-  request.limits.await_rel_timeout = zone.await_rel_timeout;
+  request.limits = broker::session_limits(zone);
 
   sink_ = sink.get();
   auto opened = broker_.open_session(std::move(request), std::move(sink));

@@ -289,14 +289,7 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
   request.session_expiry_seconds = expiry;
   request.will = std::move(will);
   request.receive_maximum = is_v5() ? connect.properties.receive_maximum.value_or(65535) : 65535;
-  request.limits.max_inflight = zone_.max_inflight;
-  request.limits.queue.max_len = zone_.max_mqueue_len;
-  request.limits.queue.store_qos0 = zone_.mqueue_store_qos0;
-  request.limits.queue.priorities = zone_.mqueue_priorities;
-  request.limits.queue.default_priority_highest = zone_.mqueue_default_priority == "highest";
-  request.limits.upgrade_qos = zone_.upgrade_qos;
-  request.limits.max_awaiting_rel = zone_.max_awaiting_rel;
-  request.limits.await_rel_timeout = zone_.await_rel_timeout;
+  request.limits = broker::session_limits(zone_);
 
   state_ = State::Connected;
   auto opened = broker_.open_session(std::move(request), shared_from_this());
