@@ -161,3 +161,21 @@ def test_gateway_can_be_disabled(broker):
     import socket
     with pytest.raises(OSError):
         socket.create_connection((broker.host, broker.tcp_gateway_port), timeout=2).close()
+
+
+def test_gateway_port_in_use_is_a_clear_start_up_error(broker, tmp_path):
+    import os
+    config = tmp_path / "second.conf"
+    config.write_text("listener.tcp.external = 127.0.0.1:0\nlistener.tcp.internal = off\n"
+                      f"tcp.listener.external = 127.0.0.1:{broker.tcp_gateway_port}\n"
+                      "log.to = console\n")
+    result = subprocess.run([os.environ["GATEMQ_BIN"], "--config", str(config)],
+                            capture_output=True, timeout=20)
+    assert result.returncode == 1
+    output = result.stdout.decode() + result.stderr.decode()
+    assert (f"listener tcp-gateway:external: cannot bind 127.0.0.1:{broker.tcp_gateway_port}: "
+            "Address already in use") in output
+
+
+def test_start_up_log_names_the_gateway_listener(broker):
+    assert f"tcp-gateway:external on 127.0.0.1:{broker.tcp_gateway_port} (tcp gateway)" in broker.log()
