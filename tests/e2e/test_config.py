@@ -337,3 +337,27 @@ def test_version_flag(tmp_path):
     result = subprocess.run([os.environ["GATEMQ_BIN"], "--version"], capture_output=True,
                             timeout=20)
     assert result.returncode == 0 and "gatemq" in result.stdout.decode().lower()
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.max_packet_size": "1KB",
+                            "zone.external.retain_available": "false",
+                            "listener.tcp.internal.zone": "internal"})
+def test_zone_overrides_of_mqtt_limits(broker, raw):
+    # docs/configuration.md: mqtt.* limits may be overridden per zone with the same key.
+    outside = raw(V5)
+    connack = outside.connect("zoned-out")
+    assert connack.props[mqtt_raw.MAXIMUM_PACKET_SIZE] == 1024
+    assert connack.props.get(0x25) == 0  # Retain Available
+    outside.publish("z/t", "x" * 2000, qos=1, packet_id=1)
+    packets = outside.wait_closed()
+    assert packets and packets[-1].reason == 0x95, packets
+    inside = internal_client(broker, V5)
+    try:
+        connack = inside.connect("zoned-in")
+        assert connack.props.get(mqtt_raw.MAXIMUM_PACKET_SIZE, 1024 * 1024) == 1024 * 1024
+        assert connack.props.get(0x25, 1) == 1
+        inside.publish("z/t", "x" * 2000, qos=1, packet_id=1, retain=True)
+        assert inside.expect(PUBACK).packet_id == 1
+    finally:
+        inside.close()

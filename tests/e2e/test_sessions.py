@@ -322,3 +322,28 @@ def test_unlimited_offline_queue(raw):
         publisher.expect(PUBACK)
     got = replay(raw, "unlimited", 1500)
     assert [int(p) for _, p in got] == list(range(1500))
+
+
+@pytest.mark.gatemq_only  # Mosquitto drops the newest
+@pytest.mark.broker_config({"zone.external.max_inflight": "1", "zone.external.max_mqueue_len": "2"})
+def test_busy_online_session_queue_drops_the_oldest(raw):
+    subscriber = raw(V311)
+    subscriber.connect("busy-online")
+    subscriber.subscribe("bo/t", 1)
+    publisher = raw(V311)
+    publisher.connect("bo-pub")
+    for i in range(5):
+        publisher.publish("bo/t", str(i), qos=1, packet_id=i + 1)
+        publisher.expect(PUBACK)
+    first = subscriber.expect(PUBLISH)
+    assert first.payload == b"0"  # in flight, not in the queue
+    got = []
+    message = first
+    for _ in range(2):
+        subscriber.send(mqtt_raw.ack(PUBACK, message.packet_id))
+        message = subscriber.expect(PUBLISH)
+        got.append(message.payload)
+    subscriber.send(mqtt_raw.ack(PUBACK, message.packet_id))
+    assert got == [b"3", b"4"]
+    with pytest.raises(TimeoutError):
+        subscriber.recv(timeout=0.5)
