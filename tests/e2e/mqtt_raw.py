@@ -241,17 +241,18 @@ class Closed(Exception):
     pass
 
 
-class RawClient:
-    def __init__(self, port, version=V311, host="127.0.0.1"):
+class FramedSocket:
+    """A client socket that reads whole frames; subclasses say what a frame is (_parse)."""
+
+    def __init__(self, port, host="127.0.0.1"):
         self.sock = socket.create_connection((host, port), timeout=10)
-        self.version = version
         self.buffer = b""
 
     def send(self, data):
         self.sock.sendall(data)
 
     def recv(self, timeout=10):
-        """The next packet; raises Closed when the broker closed the connection."""
+        """The next frame; raises Closed when the server closed the connection."""
         deadline = time.monotonic() + timeout
         while True:
             parsed = self._parse()
@@ -259,17 +260,42 @@ class RawClient:
                 return parsed
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError("no packet from the broker")
+                raise TimeoutError("nothing from the server")
             self.sock.settimeout(remaining)
             try:
                 chunk = self.sock.recv(65536)
             except ConnectionResetError:
                 chunk = b""
             except socket.timeout:
-                raise TimeoutError("no packet from the broker")
+                raise TimeoutError("nothing from the server")
             if not chunk:
                 raise Closed()
             self.buffer += chunk
+
+    def _parse(self):
+        raise NotImplementedError
+
+    def wait_closed(self, timeout=10):
+        """Reads until the server closes; returns the frames received before the close."""
+        frames = []
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                frames.append(self.recv(max(0.01, deadline - time.monotonic())))
+            except Closed:
+                return frames
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class RawClient(FramedSocket):
+    def __init__(self, port, version=V311, host="127.0.0.1"):
+        super().__init__(port, host)
+        self.version = version
 
     def _parse(self):
         if len(self.buffer) < 2:
@@ -306,19 +332,3 @@ class RawClient:
 
     def publish(self, topic, payload, qos=0, packet_id=1, retain=False, dup=False, props=None):
         self.send(publish(topic, payload, qos, packet_id, retain, dup, self.version, props))
-
-    def wait_closed(self, timeout=10):
-        """Reads until the broker closes; returns the packets received before the close."""
-        packets = []
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                packets.append(self.recv(max(0.01, deadline - time.monotonic())))
-            except Closed:
-                return packets
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass

@@ -1,7 +1,7 @@
 """A device speaking the TCP gateway's private framing (seed: "TCP Protocol"), for tests."""
-import socket
 import struct
-import time
+
+from mqtt_raw import FramedSocket
 
 CONNECT, CONNACK, DATATRANS, PING, PONG, DISCONNECT = 1, 2, 3, 4, 5, 6
 
@@ -25,38 +25,8 @@ def datatrans_frame(data):
     return bytes([DATATRANS << 4]) + struct.pack("!H", len(data)) + data
 
 
-class Closed(Exception):
-    pass
-
-
-class Device:
-    def __init__(self, port, host="127.0.0.1"):
-        self.sock = socket.create_connection((host, port), timeout=10)
-        self.buffer = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def recv(self, timeout=10):
-        """(type, flags, payload) of the next frame; raises Closed at end of stream."""
-        deadline = time.monotonic() + timeout
-        while True:
-            frame = self._parse()
-            if frame:
-                return frame
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("no frame from the gateway")
-            self.sock.settimeout(remaining)
-            try:
-                chunk = self.sock.recv(65536)
-            except ConnectionResetError:
-                chunk = b""
-            except socket.timeout:
-                raise TimeoutError("no frame from the gateway")
-            if not chunk:
-                raise Closed()
-            self.buffer += chunk
+class Device(FramedSocket):
+    """recv() gives (type, flags, payload) of the next frame."""
 
     def _parse(self):
         if not self.buffer:
@@ -79,15 +49,3 @@ class Device:
         kind, code, message = self.recv()
         assert kind == CONNACK, (kind, code, message)
         return code, message
-
-    def wait_closed(self, timeout=10):
-        frames = []
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                frames.append(self.recv(max(0.01, deadline - time.monotonic())))
-            except Closed:
-                return frames
-
-    def close(self):
-        self.sock.close()
