@@ -314,7 +314,11 @@ void Broker::shutdown() {
     }
     clients_.clear();
   }
-  for (const auto& session : sessions) remove_all_subscriptions(session);
+  for (const auto& session : sessions) {
+    remove_all_subscriptions(session);
+    // A connection that never got to close would keep its session (and itself) alive.
+    if (auto sink = session->sink()) session->detach(sink.get());
+  }
 }
 
 }  // namespace gatemq::broker

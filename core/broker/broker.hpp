@@ -53,7 +53,7 @@ enum class CloseKind {
 };
 
 struct BrokerCounters {
-  std::atomic<std::uint64_t> connections{0};  // live
+  std::atomic<std::uint64_t> connections{0};  // live, every protocol
   std::atomic<std::uint64_t> messages_received{0};
   std::atomic<std::uint64_t> messages_delivered{0};
   std::atomic<std::uint64_t> messages_dropped_no_subscribers{0};

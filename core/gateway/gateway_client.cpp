@@ -10,6 +10,8 @@ GatewayClient::GatewayClient(broker::Broker& broker, GatewayStats& stats,
                              GatewayClientOptions options, std::string peer_host,
                              std::uint16_t peer_port)
     : broker_(broker), stats_(stats), options_(std::move(options)) {
+  // Counted like MQTT connections, so shutdown waits for gateway devices to close too.
+  broker_.counters().connections.fetch_add(1, std::memory_order_relaxed);
   info_.protocol = options_.gateway;
   info_.listener = options_.listener;
   info_.zone = options_.zone;
@@ -19,6 +21,7 @@ GatewayClient::GatewayClient(broker::Broker& broker, GatewayStats& stats,
 
 GatewayClient::~GatewayClient() {
   if (session_) disconnect(broker::CloseKind::Abnormal, "connection dropped");
+  broker_.counters().connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::string GatewayClient::expand(std::string_view topic_template) const {

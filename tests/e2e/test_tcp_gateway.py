@@ -179,3 +179,11 @@ def test_gateway_port_in_use_is_a_clear_start_up_error(broker, tmp_path):
 
 def test_start_up_log_names_the_gateway_listener(broker):
     assert f"tcp-gateway:external on 127.0.0.1:{broker.tcp_gateway_port} (tcp gateway)" in broker.log()
+
+
+def test_shutdown_closes_connected_devices(broker, device):
+    import signal
+    sensor = device()
+    assert sensor.connect("until-shutdown")[0] == 0
+    assert broker.stop(signal.SIGTERM) == 0
+    sensor.wait_closed()
