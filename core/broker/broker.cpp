@@ -237,12 +237,11 @@ std::size_t Broker::publish(const MessagePtr& message) {
       targets.push_back(subscriber);
     });
   }
-  const bool ignore_loop = settings_.mqtt.ignore_loop_deliver;
   std::size_t delivered = 0;
   for (auto& target : targets) {
     const auto& options = target.record.options;
     const bool own_message = target.session->client_id() == message->publisher_id;
-    if (own_message && (options.no_local || ignore_loop)) continue;
+    if (own_message && (options.no_local || target.ignore_loop_deliver)) continue;
     Delivery delivery{message, target.session->delivery_qos(message->qos, options.qos),
                       options.retain_as_published && message->retain,
                       target.record.subscription_id};
@@ -277,7 +276,8 @@ std::uint8_t Broker::subscribe(const SessionPtr& session, const ClientInfo& clie
   const bool is_new = session->add_subscription(filter, granted);
   {
     std::unique_lock lock(router_mutex_);
-    router_.insert(filter, session.get(), Subscriber{session, granted});
+    router_.insert(filter, session.get(),
+                   Subscriber{session, granted, zone.mqtt.ignore_loop_deliver});
   }
   const auto retain_handling = granted.options.retain_handling;
   if (retain_handling == 0 || (retain_handling == 1 && is_new)) {

@@ -102,6 +102,7 @@ class Broker {
   struct Subscriber {
     SessionPtr session;
     SubscriptionRecord record;
+    bool ignore_loop_deliver = false;  // the subscriber's zone says: not its own messages
   };
   struct ClientEntry {
     SessionPtr session;

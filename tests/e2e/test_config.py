@@ -214,7 +214,7 @@ def test_max_subscriptions(raw):
     assert client.subscribe("one", 0, packet_id=3).codes == [0]  # replacing is not a new one
 
 
-@pytest.mark.gatemq_only  # docs: the broker reads mqtt.ignore_loop_deliver (not the zone key)
+@pytest.mark.gatemq_only
 @pytest.mark.broker_config({"mqtt.ignore_loop_deliver": "true"})
 @pytest.mark.parametrize("version", [V311, V5])
 def test_ignore_loop_deliver(raw, version):
@@ -226,6 +226,25 @@ def test_ignore_loop_deliver(raw, version):
     other.connect("other")
     other.publish("loop/theirs", "theirs")
     assert client.expect(PUBLISH).payload == b"theirs"
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.internal.ignore_loop_deliver": "true",
+                            "listener.tcp.internal.zone": "internal"})
+def test_ignore_loop_deliver_is_per_zone(broker, raw):
+    inside = mqtt_raw.RawClient(broker.internal_port, V311)
+    try:
+        inside.connect("inside-looper")
+        inside.subscribe("zl/#", 0)
+        inside.publish("zl/own", "own")  # its zone ignores loops
+        outside = raw(V311)
+        outside.connect("outside-looper")
+        outside.subscribe("zl/#", 0)
+        outside.publish("zl/mine", "mine")  # the external zone delivers its own messages
+        assert outside.expect(PUBLISH).payload == b"mine"
+        assert inside.expect(PUBLISH).payload == b"mine"
+    finally:
+        inside.close()
 
 
 def connect_when_a_slot_is_free(raw, client_id, timeout=10):
