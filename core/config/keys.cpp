@@ -188,7 +188,7 @@ constexpr auto kIgnoredPrefixes = std::to_array<std::string_view>({
     "listener.ssl.", "listener.ws.", "listener.wss.", "listener.http.", "listener.https.",
     "listener.api.", "cluster.", "rpc.", "auth.", "bridge.", "backend.", "plugins.", "module.",
     "os_mon.", "vm_mon.", "sysmon.", "management.", "dashboard.", "web.hook.", "lwm2m.", "coap.",
-    "stomp.", "mqtt.sn.", "reloader.", "recon.", "psk."});
+    "mqtt.sn.", "reloader.", "recon.", "psk."});
 // clang-format on
 
 // Keys the seed documents inside namespaces gatemq implements, not acted on yet.

@@ -84,9 +84,11 @@ bool GatewayClient::publish(std::string_view topic, std::string payload, std::ui
   return true;
 }
 
-std::uint8_t GatewayClient::subscribe(std::string_view filter, std::uint8_t qos) {
+std::uint8_t GatewayClient::subscribe(std::string_view filter, std::uint8_t qos,
+                                      std::optional<std::uint32_t> subscription_id) {
   broker::SubscriptionRecord record;
   record.options.qos = qos;
+  record.subscription_id = subscription_id;
   return broker_.subscribe(session_, info_, router::apply_mountpoint(info_.mountpoint, filter),
                            record);
 }

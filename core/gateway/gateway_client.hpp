@@ -51,8 +51,10 @@ class GatewayClient {
   // Publishes as this client (topic without mountpoint). False when the ACL denies it.
   bool publish(std::string_view topic, std::string payload, std::uint8_t qos, bool retain,
                const mqtt::Properties& properties = {});
-  // Granted QoS, or a v5 failure code (>= 0x80).
-  std::uint8_t subscribe(std::string_view filter, std::uint8_t qos);
+  // Granted QoS, or a v5 failure code (>= 0x80). `subscription_id` comes back on each Delivery,
+  // so a protocol with named subscriptions (STOMP) knows which one a message is for.
+  std::uint8_t subscribe(std::string_view filter, std::uint8_t qos,
+                         std::optional<std::uint32_t> subscription_id = std::nullopt);
   bool unsubscribe(std::string_view filter);
 
   // Ends the connection's part of the session: kind decides the will, expiry starts.

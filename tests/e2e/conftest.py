@@ -91,6 +91,8 @@ class Broker:
         self.internal_port = free_port()
         # The TCP gateway, when compiled in, listens on 0.0.0.0:8090 by default: move it too.
         self.tcp_gateway_port = free_port()
+        # And the STOMP gateway's 0.0.0.0:61613.
+        self.stomp_port = free_port()
         self.log_path = directory / "broker.log"
         self.process = None
         self.started = False  # once up, restart() must keep its ports
@@ -105,7 +107,8 @@ class Broker:
             "log.level": "debug",
             "mqtt.max_topic_alias": "10",
         }
-        optional = {"tcp.listener.external": f"127.0.0.1:{self.tcp_gateway_port}"}
+        optional = {"tcp.listener.external": f"127.0.0.1:{self.tcp_gateway_port}",
+                    "stomp.listener": f"127.0.0.1:{self.stomp_port}"}
         keys.update({k: v for k, v in optional.items() if k not in OPTIONAL_KEYS_UNKNOWN})
         keys.update(self.overrides)
         return "".join(f"{k} = {v}\n" for k, v in keys.items())
@@ -143,11 +146,13 @@ class Broker:
             if self.process.poll() is not None:
                 self.log_file.close()
                 log = self.log()
-                for key in ("tcp.listener.external",):
+                for key in ("tcp.listener.external", "stomp.listener"):
                     if f"unknown key '{key}'" in log and key not in OPTIONAL_KEYS_UNKNOWN:
                         OPTIONAL_KEYS_UNKNOWN.add(key)  # a build without that gateway
                         if key.startswith("tcp."):
                             self.tcp_gateway_port = None
+                        if key.startswith("stomp."):
+                            self.stomp_port = None
                         self.log_path.unlink()
                         return self.start(_attempt)
                 clash = "cannot bind" in log or "Address already in use" in log
@@ -156,6 +161,8 @@ class Broker:
                     self.port, self.internal_port = free_port(), free_port()
                     if self.tcp_gateway_port is not None:
                         self.tcp_gateway_port = free_port()
+                    if self.stomp_port is not None:
+                        self.stomp_port = free_port()
                     return self.start(_attempt + 1)
                 raise RuntimeError(f"broker exited at start-up:\n{log}")
             try:

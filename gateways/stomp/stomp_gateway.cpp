@@ -1,0 +1,85 @@
+#include "gateways/stomp/stomp_gateway.hpp"
+
+#include "core/config/values.hpp"
+
+namespace gatemq::gateway::stomp {
+
+std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
+  StompGatewaySettings settings;
+  const bool enabled = config.boolean("enable", true);
+  settings.default_login = config.text("default_user.login", settings.default_login);
+  settings.default_passcode = config.text("default_user.passcode", settings.default_passcode);
+  settings.allow_anonymous = config.boolean("allow_anonymous", settings.allow_anonymous);
+  auto& limits = settings.limits;
+  limits.max_headers = config.number("frame.max_headers", limits.max_headers, 1000);
+  limits.max_header_length = config.size("frame.max_header_length", limits.max_header_length);
+  limits.max_body_length = config.size("frame.max_body_length", limits.max_body_length);
+  settings.mountpoint = config.text("mountpoint", "");
+  settings.idle_timeout = config.duration("idle_timeout", settings.idle_timeout);
+  // The seed has one unnamed listener: stomp.listener = 61613 with stomp.listener.<option>.
+  config.ignore("listener.ssl*");  // TLS comes with the transports issue
+  config::TcpListenerSettings listener;
+  listener.name = "default";
+  const auto address = config.text("listener", "0.0.0.0:61613");
+  try {
+    auto [host, port] = config::values::listen_address(address);
+    listener.bind_address = host;
+    listener.port = port;
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError("stomp.listener: '" + address + "' is not " + e.what());
+  }
+  listener.acceptors = static_cast<unsigned>(config.number("listener.acceptors", 4, 1024));
+  listener.max_connections = config.number(
+      "listener.max_connections", config.number("listener.max_clients", 512, 1u << 30), 1u << 30);
+  listener.max_conn_rate = config.number("listener.max_conn_rate", 1000, 1u << 30);
+  listener.zone = config.text("listener.zone", "external");
+  settings.listeners.push_back(listener);
+  config.finish();
+  if (!enabled) return std::nullopt;
+  return settings;
+}
+
+StompGateway::StompGateway(broker::Broker& broker, StompGatewaySettings settings)
+    : broker_(broker), settings_(std::move(settings)) {}
+
+void StompGateway::start() {
+  for (const auto& listener_settings : settings_.listeners) {
+    std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
+        ChannelContext{broker_, stats_, settings_, "stomp:" + listener_settings.name,
+                       listener_settings.zone, listener_settings.send_timeout});
+    auto factory = [context](std::unique_ptr<net::Transport> transport) {
+      return std::static_pointer_cast<net::Connection>(
+          std::make_shared<StompChannel>(context, std::move(transport)));
+    };
+    auto listener = std::make_shared<net::TcpListener>(broker_, listener_settings, "stomp",
+                                                       std::move(factory));
+    listener->start();
+    listeners_.push_back(std::move(listener));
+  }
+}
+
+void StompGateway::stop() {
+  for (const auto& listener : listeners_) listener->stop();
+}
+
+void StompGateway::close_connections(std::uint8_t reason_code) {
+  for (const auto& listener : listeners_) listener->close_connections(reason_code);
+}
+
+std::vector<std::string> StompGateway::listener_descriptions() const {
+  std::vector<std::string> descriptions;
+  for (const auto& listener : listeners_) descriptions.push_back(listener->description());
+  return descriptions;
+}
+
+GatewayDescriptor describe() {
+  return GatewayDescriptor{"stomp", "stomp.",
+                           [](broker::Broker& broker, GatewayConfig& config)
+                               -> std::unique_ptr<Gateway> {
+                             auto settings = read_settings(config);
+                             if (!settings) return nullptr;
+                             return std::make_unique<StompGateway>(broker, std::move(*settings));
+                           }};
+}
+
+}  // namespace gatemq::gateway::stomp

@@ -1,0 +1,211 @@
+"""The STOMP gateway with Debian's python3-stomp (1.0, 1.1, 1.2) and MQTT peers."""
+import queue
+import socket
+import time
+
+import pytest
+import stomp
+
+import mqtt_raw
+from mqtt_raw import PUBLISH, V311, V5
+
+pytestmark = pytest.mark.gatemq_only
+
+CONNECTIONS = {"1.0": stomp.Connection10, "1.1": stomp.Connection11, "1.2": stomp.Connection12}
+
+
+class Listener(stomp.ConnectionListener):
+    def __init__(self):
+        self.messages = queue.Queue()
+        self.errors = queue.Queue()
+        self.receipts = queue.Queue()
+        self.disconnected = queue.Queue()
+
+    def on_message(self, frame):
+        self.messages.put(frame)
+
+    def on_error(self, frame):
+        self.errors.put(frame)
+
+    def on_receipt(self, frame):
+        self.receipts.put(frame.headers.get("receipt-id"))
+
+    def on_disconnected(self):
+        self.disconnected.put(True)
+
+
+@pytest.fixture
+def stomp_client(broker):
+    created = []
+
+    def make(version="1.2", login=None, passcode=None, heartbeats=(0, 0), connect=True):
+        kwargs = {} if version == "1.0" else {"heartbeats": heartbeats}  # 1.0 has none
+        conn = CONNECTIONS[version]([(broker.host, broker.stomp_port)], **kwargs)
+        listener = Listener()
+        conn.set_listener("", listener)
+        if connect:
+            conn.connect(login, passcode, wait=True)
+        created.append(conn)
+        return conn, listener
+
+    yield make
+    for conn in created:
+        try:
+            conn.disconnect()
+        except Exception:
+            pass
+
+
+def receipt(conn, listener, action, **kwargs):
+    """Runs `action` with a receipt header and waits for the RECEIPT."""
+    token = f"r-{time.monotonic_ns()}"
+    action(headers={"receipt": token}, **kwargs)
+    assert listener.receipts.get(timeout=10) == token
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
+def test_stomp_send_reaches_mqtt_subscriber(raw, stomp_client, version):
+    subscriber = raw(V5)
+    subscriber.connect("mqtt-sub")
+    subscriber.subscribe("stomp/in", 1)
+    conn, listener = stomp_client(version)
+    conn.send("stomp/in", "from stomp", content_type="text/plain", headers={"k": "v"})
+    message = subscriber.expect(PUBLISH)
+    assert message.payload == b"from stomp"
+    assert message.props[mqtt_raw.CONTENT_TYPE] == "text/plain"
+    assert ("k", "v") in message.props[mqtt_raw.USER_PROPERTY]
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
+def test_mqtt_publish_reaches_stomp_subscriber(raw, stomp_client, version):
+    conn, listener = stomp_client(version)
+    receipt(conn, listener, conn.subscribe, destination="sensors/+/temp", id="sub-1", ack="auto")
+    publisher = raw(V311)
+    publisher.connect("mqtt-pub")
+    publisher.publish("sensors/kitchen/temp", "21.5", qos=1, packet_id=1)
+    frame = listener.messages.get(timeout=10)
+    assert frame.body == "21.5"
+    assert frame.headers["destination"] == "sensors/kitchen/temp"
+    assert frame.headers["subscription"] == "sub-1"
+    assert "message-id" in frame.headers
+
+
+def test_client_ack_mode_redelivers_on_nack_and_completes_on_ack(raw, stomp_client):
+    conn, listener = stomp_client("1.2")
+    receipt(conn, listener, conn.subscribe, destination="acked", id="a", ack="client-individual")
+    publisher = raw(V311)
+    publisher.connect("pub")
+    publisher.publish("acked", "one", qos=1, packet_id=1)
+    first = listener.messages.get(timeout=10)
+    assert first.headers["ack"]
+    conn.nack(first.headers["ack"])
+    again = listener.messages.get(timeout=10)
+    assert again.body == "one"
+    conn.ack(again.headers["ack"], receipt="acked-1")
+    assert listener.receipts.get(timeout=10) == "acked-1"
+
+
+def test_transactions_commit_and_abort(raw, stomp_client):
+    subscriber = raw(V311)
+    subscriber.connect("tx-watch")
+    subscriber.subscribe("tx/#", 0)
+    conn, listener = stomp_client("1.2")
+    tx = conn.begin()
+    conn.send("tx/a", "dropped", transaction=tx)
+    conn.abort(tx)
+    tx = conn.begin()
+    conn.send("tx/b", "kept", transaction=tx)
+    receipt(conn, listener, conn.commit, transaction=tx)
+    assert subscriber.expect(PUBLISH).payload == b"kept"
+
+
+def test_receipt_on_disconnect(stomp_client):
+    conn, listener = stomp_client("1.2")
+    conn.disconnect(receipt="bye")  # stomp.py waits for the RECEIPT
+
+
+def test_default_user_login(stomp_client):
+    stomp_client("1.2", login="guest", passcode="guest")
+
+
+@pytest.mark.broker_config({"stomp.allow_anonymous": "false"})
+def test_wrong_passcode_gets_error(broker):
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        sock.sendall(b"CONNECT\naccept-version:1.2\nlogin:guest\npasscode:nope\n\n\0")
+        data = read_until_closed(sock)
+    assert data.startswith(b"ERROR\n") and b"message:Login or passcode is wrong" in data
+
+
+def read_until_closed(sock, timeout=10):
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+@pytest.mark.parametrize("payload,expected", [
+    (b"SEND\ndestination:x\n\nbody\0", b"expected CONNECT"),
+    (b"CONNECT\naccept-version:2.0\n\n\0", b"Supported protocol versions are 1.0,1.1,1.2"),
+    (b"connect\n\n\0", b"malformed command"),
+])
+def test_bad_first_frames_get_error(broker, payload, expected):
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        sock.sendall(payload)
+        data = read_until_closed(sock)
+    assert data.startswith(b"ERROR\n") and expected in data, data
+
+
+@pytest.mark.parametrize("frame,expected", [
+    (b"SEND\n" + b"".join(b"h%d:v\n" % i for i in range(11)) + b"\nx\0", b"max_headers"),
+    (b"SEND\ndestination:" + b"d" * 1100 + b"\n\n\0", b"max_header_length"),
+    (b"SEND\ndestination:x\n\n" + b"b" * 9000 + b"\0", b"max_body_length"),
+    (b"SUBSCRIBE\ndestination:x\n\n\0", b"without an id"),
+    (b"UNSUBSCRIBE\nid:nope\n\n\0", b"unknown subscription"),
+    (b"COMMIT\ntransaction:nope\nreceipt:9\n\n\0", b"receipt-id:9"),
+    (b"SEND\ndestination:x\\tbad\n\n\0", b"undefined escape"),
+    (b"BOGUS\n\n\0", b"unknown command"),
+])
+def test_limits_and_malformed_frames_get_error(broker, frame, expected):
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        sock.sendall(b"CONNECT\naccept-version:1.2\n\n\0")
+        sock.sendall(frame)
+        data = read_until_closed(sock)
+    assert data.startswith(b"CONNECTED\n") and b"ERROR\n" in data and expected in data, data
+
+
+def test_duplicate_subscription_id_is_an_error(broker):
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        sock.sendall(b"CONNECT\naccept-version:1.2\n\n\0"
+                     b"SUBSCRIBE\nid:0\ndestination:a\n\n\0SUBSCRIBE\nid:0\ndestination:b\n\n\0")
+        data = read_until_closed(sock)
+    assert b"duplicate subscription id 0" in data
+
+
+def test_server_sends_heartbeats_and_drops_silent_clients(broker):
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        # The client can send every 1 s and wants one every 1 s; then it stays silent.
+        sock.sendall(b"CONNECT\naccept-version:1.2\nheart-beat:1000,1000\n\n\0")
+        data = read_until_closed(sock, timeout=20)
+    connected, _, rest = data.partition(b"\0")
+    assert b"heart-beat:1000,1000" in connected
+    assert rest.count(b"\n") >= 1  # at least one server heart-beat before the close
+
+
+def test_client_heartbeats_keep_the_connection(stomp_client):
+    conn, listener = stomp_client("1.2", heartbeats=(1000, 1000))
+    time.sleep(3.5)
+    assert conn.is_connected()
+    assert listener.disconnected.empty()
+
+
+def test_takeover_by_client_id_between_stomp_and_mqtt(broker, raw):
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        sock.sendall(b"CONNECT\naccept-version:1.2\nclient-id:shared\n\n\0")
+        sock.settimeout(10)
+        assert sock.recv(4096).startswith(b"CONNECTED")
+        mqtt_client = raw(V5)
+        assert mqtt_client.connect("shared").reason == 0
+        read_until_closed(sock)  # the STOMP connection was taken over

@@ -1,0 +1,53 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/config/config.hpp"
+#include "gateways/stomp/stomp_gateway.hpp"
+
+namespace gatemq::gateway::stomp {
+namespace {
+
+std::optional<StompGatewaySettings> load(const std::optional<std::filesystem::path>& file,
+                                         const config::Environment& environment = {}) {
+  const auto settings = config::load_settings(file, environment, {{"stomp", "stomp."}});
+  GatewayConfig section("stomp.", settings.section_entries);
+  return read_settings(section);
+}
+
+TEST(StompGatewaySettings, SeedDefaults) {
+  const auto settings = load(std::nullopt);
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->default_login, "guest");
+  EXPECT_TRUE(settings->allow_anonymous);
+  EXPECT_EQ(settings->limits.max_headers, 10u);
+  EXPECT_EQ(settings->limits.max_header_length, 1024u);
+  EXPECT_EQ(settings->limits.max_body_length, 8192u);
+  ASSERT_EQ(settings->listeners.size(), 1u);
+  EXPECT_EQ(settings->listeners[0].port, 61613);
+  EXPECT_EQ(settings->listeners[0].acceptors, 4u);
+  EXPECT_EQ(settings->listeners[0].max_connections, 512u);
+}
+
+TEST(StompGatewaySettings, ShippedFileEqualsTheDefaults) {
+  const auto shipped = load(std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc/gatemq.conf");
+  const auto defaults = load(std::nullopt);
+  ASSERT_TRUE(shipped && defaults);
+  EXPECT_EQ(shipped->default_passcode, defaults->default_passcode);
+  EXPECT_EQ(shipped->limits.max_body_length, defaults->limits.max_body_length);
+  EXPECT_TRUE(shipped->listeners == defaults->listeners);
+}
+
+TEST(StompGatewaySettings, OverridesAndErrors) {
+  const auto settings = load(std::nullopt, {{"GATEMQ_STOMP__LISTENER", "127.0.0.1:7000"},
+                                            {"GATEMQ_STOMP__FRAME__MAX_BODY_LENGTH", "1MB"}});
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->listeners[0].bind_address, "127.0.0.1");
+  EXPECT_EQ(settings->listeners[0].port, 7000);
+  EXPECT_EQ(settings->limits.max_body_length, 1024u * 1024);
+  EXPECT_FALSE(load(std::nullopt, {{"GATEMQ_STOMP__ENABLE", "off"}}));
+  EXPECT_THROW(load(std::nullopt, {{"GATEMQ_STOMP__FRAME__MAX_HEADRES", "1"}}), config::ConfigError);
+}
+
+}  // namespace
+}  // namespace gatemq::gateway::stomp
