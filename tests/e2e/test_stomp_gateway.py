@@ -209,3 +209,20 @@ def test_takeover_by_client_id_between_stomp_and_mqtt(broker, raw):
         mqtt_client = raw(V5)
         assert mqtt_client.connect("shared").reason == 0
         read_until_closed(sock)  # the STOMP connection was taken over
+
+
+def test_client_ack_mode_is_cumulative(raw, stomp_client):
+    conn, listener = stomp_client("1.2")
+    receipt(conn, listener, conn.subscribe, destination="cumulative", id="c", ack="client")
+    publisher = raw(V311)
+    publisher.connect("pub")
+    for i in range(3):
+        publisher.publish("cumulative", str(i), qos=1, packet_id=i + 1)
+    frames = [listener.messages.get(timeout=10) for _ in range(3)]
+    assert [f.body for f in frames] == ["0", "1", "2"]
+    conn.ack(frames[2].headers["ack"], receipt="all-three")
+    assert listener.receipts.get(timeout=10) == "all-three"
+    # The first two were acknowledged with the third: a NACK for them redelivers nothing.
+    conn.nack(frames[0].headers["ack"])
+    publisher.publish("cumulative", "marker", qos=0)
+    assert listener.messages.get(timeout=10).body == "marker"
