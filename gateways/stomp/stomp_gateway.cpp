@@ -40,36 +40,16 @@ std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
 }
 
 StompGateway::StompGateway(broker::Broker& broker, StompGatewaySettings settings)
-    : broker_(broker), settings_(std::move(settings)) {}
+    : StreamGateway(broker, "stomp", settings.listeners), settings_(std::move(settings)) {}
 
-void StompGateway::start() {
-  for (const auto& listener_settings : settings_.listeners) {
-    std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
-        ChannelContext{broker_, stats_, settings_, "stomp:" + listener_settings.name,
-                       listener_settings.zone, listener_settings.send_timeout});
-    auto factory = [context](std::unique_ptr<net::Transport> transport) {
-      return std::static_pointer_cast<net::Connection>(
-          std::make_shared<StompChannel>(context, std::move(transport)));
-    };
-    auto listener = std::make_shared<net::TcpListener>(broker_, listener_settings, "stomp",
-                                                       std::move(factory));
-    listener->start();
-    listeners_.push_back(std::move(listener));
-  }
-}
-
-void StompGateway::stop() {
-  for (const auto& listener : listeners_) listener->stop();
-}
-
-void StompGateway::close_connections(std::uint8_t reason_code) {
-  for (const auto& listener : listeners_) listener->close_connections(reason_code);
-}
-
-std::vector<std::string> StompGateway::listener_descriptions() const {
-  std::vector<std::string> descriptions;
-  for (const auto& listener : listeners_) descriptions.push_back(listener->description());
-  return descriptions;
+net::ConnectionFactory StompGateway::connection_factory(const config::TcpListenerSettings& listener) {
+  std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
+      ChannelContext{broker_, stats_, settings_, "stomp-gateway:" + listener.name, listener.zone,
+                     listener.send_timeout});
+  return [context](std::unique_ptr<net::Transport> transport) {
+    return std::static_pointer_cast<net::Connection>(
+        std::make_shared<StompChannel>(context, std::move(transport)));
+  };
 }
 
 GatewayDescriptor describe() {

@@ -23,37 +23,16 @@ std::optional<TcpGatewaySettings> read_settings(GatewayConfig& config) {
 }
 
 TcpGateway::TcpGateway(broker::Broker& broker, TcpGatewaySettings settings)
-    : broker_(broker), settings_(std::move(settings)) {}
+    : StreamGateway(broker, "tcp", settings.listeners), settings_(std::move(settings)) {}
 
-void TcpGateway::start() {
-  for (const auto& listener_settings : settings_.listeners) {
-    auto context = std::make_shared<ChannelContext>(ChannelContext{
-        broker_, stats_, settings_, "tcp-gateway:" + listener_settings.name,
-        listener_settings.zone, listener_settings.send_timeout});
-    std::shared_ptr<const ChannelContext> shared_context = std::move(context);
-    auto factory = [shared_context](std::unique_ptr<net::Transport> transport) {
-      return std::static_pointer_cast<net::Connection>(
-          std::make_shared<TcpChannel>(shared_context, std::move(transport)));
-    };
-    auto listener = std::make_shared<net::TcpListener>(broker_, listener_settings, "tcp-gateway",
-                                                       std::move(factory));
-    listener->start();
-    listeners_.push_back(std::move(listener));
-  }
-}
-
-void TcpGateway::stop() {
-  for (const auto& listener : listeners_) listener->stop();
-}
-
-void TcpGateway::close_connections(std::uint8_t reason_code) {
-  for (const auto& listener : listeners_) listener->close_connections(reason_code);
-}
-
-std::vector<std::string> TcpGateway::listener_descriptions() const {
-  std::vector<std::string> descriptions;
-  for (const auto& listener : listeners_) descriptions.push_back(listener->description());
-  return descriptions;
+net::ConnectionFactory TcpGateway::connection_factory(const config::TcpListenerSettings& listener) {
+  std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
+      ChannelContext{broker_, stats_, settings_, "tcp-gateway:" + listener.name, listener.zone,
+                     listener.send_timeout});
+  return [context](std::unique_ptr<net::Transport> transport) {
+    return std::static_pointer_cast<net::Connection>(
+        std::make_shared<TcpChannel>(context, std::move(transport)));
+  };
 }
 
 GatewayDescriptor describe() {

@@ -113,6 +113,16 @@ class Broker:
         keys.update(self.overrides)
         return "".join(f"{k} = {v}\n" for k, v in keys.items())
 
+    def ports_to_wait_for(self):
+        ports = [self.port]
+        if TARGET == "mosquitto":
+            return ports
+        for port, gateway in ((self.tcp_gateway_port, "tcp"), (self.stomp_port, "stomp")):
+            if port is not None and str(self.overrides.get(f"{gateway}.enable", "on")) not in (
+                    "off", "false"):
+                ports.append(port)
+        return ports
+
     def mosquitto_config_text(self):
         lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence false",
                  "log_type all", "max_topic_alias 10"]
@@ -166,7 +176,9 @@ class Broker:
                     return self.start(_attempt + 1)
                 raise RuntimeError(f"broker exited at start-up:\n{log}")
             try:
-                socket.create_connection((self.host, self.port), timeout=1).close()
+                # Every listener binds before any serves, but one by one: wait for them all.
+                for port in self.ports_to_wait_for():
+                    socket.create_connection((self.host, port), timeout=1).close()
                 self.started = True
                 return
             except OSError:

@@ -1,0 +1,32 @@
+#include "core/gateway/stream_gateway.hpp"
+
+namespace gatemq::gateway {
+
+StreamGateway::StreamGateway(broker::Broker& broker, std::string name,
+                             std::vector<config::TcpListenerSettings> listeners)
+    : broker_(broker), name_(std::move(name)), listener_settings_(std::move(listeners)) {}
+
+void StreamGateway::start() {
+  for (const auto& settings : listener_settings_) {
+    auto listener = std::make_shared<net::TcpListener>(broker_, settings, name_ + "-gateway",
+                                                       connection_factory(settings));
+    listener->start();
+    listeners_.push_back(std::move(listener));
+  }
+}
+
+void StreamGateway::stop() {
+  for (const auto& listener : listeners_) listener->stop();
+}
+
+void StreamGateway::close_connections(std::uint8_t reason_code) {
+  for (const auto& listener : listeners_) listener->close_connections(reason_code);
+}
+
+std::vector<std::string> StreamGateway::listener_descriptions() const {
+  std::vector<std::string> descriptions;
+  for (const auto& listener : listeners_) descriptions.push_back(listener->description());
+  return descriptions;
+}
+
+}  // namespace gatemq::gateway

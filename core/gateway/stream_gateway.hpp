@@ -1,0 +1,41 @@
+// What every TCP-stream gateway (TCP framing, STOMP, ...) shares: its listeners, their start,
+// stop and shutdown, the start-up descriptions and the per-gateway counters. A gateway supplies
+// only the connection factory for each listener.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/gateway/gateway.hpp"
+#include "core/net/tcp_listener.hpp"
+
+namespace gatemq::gateway {
+
+class StreamGateway : public Gateway {
+ public:
+  std::string_view name() const override { return name_; }
+  void start() override;
+  void stop() override;
+  void close_connections(std::uint8_t reason_code) override;
+  std::vector<std::string> listener_descriptions() const override;
+  const GatewayStats& stats() const override { return *stats_; }
+
+ protected:
+  StreamGateway(broker::Broker& broker, std::string name,
+                std::vector<config::TcpListenerSettings> listeners);
+  // The connections of one listener ("<name>:<listener>" in logs).
+  virtual net::ConnectionFactory connection_factory(
+      const config::TcpListenerSettings& listener) = 0;
+
+  broker::Broker& broker_;
+  // Shared with the connections, which may outlive the gateway object at shutdown.
+  std::shared_ptr<GatewayStats> stats_ = std::make_shared<GatewayStats>();
+
+ private:
+  std::string name_;
+  std::vector<config::TcpListenerSettings> listener_settings_;
+  std::vector<std::shared_ptr<net::TcpListener>> listeners_;
+};
+
+}  // namespace gatemq::gateway
