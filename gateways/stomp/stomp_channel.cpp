@@ -70,7 +70,8 @@ StompChannel::StompChannel(std::shared_ptr<const ChannelContext> context,
       idle_timer_(transport_->executor()),
       send_heartbeat_timer_(transport_->executor()),
       receive_heartbeat_timer_(transport_->executor()),
-      send_timer_(transport_->executor()) {}
+      writer_(*transport_, context_->send_timeout,
+              [this](const std::string& why) { close(broker::CloseKind::Abnormal, why); }) {}
 
 void StompChannel::start() {
   last_received_ = std::chrono::steady_clock::now();
@@ -102,7 +103,7 @@ void StompChannel::read() {
 
 bool StompChannel::process_input() {
   std::size_t used = 0;
-  while (state_ != State::Closed && !close_after_flush_) {
+  while (state_ != State::Closed && !writer_.closing()) {
     auto parsed = parse_frame(std::string_view(input_).substr(used), version_,
                               context_->settings.limits);
     if (parsed.status == ParseResult::Status::NeedMore) break;
@@ -115,7 +116,7 @@ bool StompChannel::process_input() {
     if (parsed.status == ParseResult::Status::Complete) handle(std::move(parsed.frame));
   }
   input_.erase(0, used);
-  return state_ != State::Closed && !close_after_flush_;
+  return state_ != State::Closed && !writer_.closing();
 }
 
 void StompChannel::handle(Frame&& frame) {
@@ -384,37 +385,8 @@ void StompChannel::write_frame(const Frame& frame) { write_raw(encode_frame(fram
 
 void StompChannel::write_raw(std::string bytes) {
   if (state_ == State::Closed) return;
-  pending_.append(bytes);
   last_sent_ = std::chrono::steady_clock::now();
-  flush();
-}
-
-void StompChannel::flush() {
-  if (write_in_progress_ || pending_.empty()) return;
-  writing_.swap(pending_);
-  pending_.clear();
-  write_in_progress_ = true;
-  transport_->async_write(
-      asio::buffer(writing_), [self = shared_from_this()](const std::error_code& error, std::size_t) {
-        self->write_in_progress_ = false;
-        self->writing_.clear();
-        self->send_timer_.cancel();
-        if (error) {
-          self->close(broker::CloseKind::Abnormal, "write error: " + error.message());
-          self->transport_->close();
-        } else if (!self->pending_.empty()) {
-          self->flush();
-        } else if (self->close_after_flush_) {
-          self->transport_->close();
-        }
-      });
-  send_timer_.expires_after(context_->send_timeout);
-  send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error && self->write_in_progress_) {
-      self->close(broker::CloseKind::Abnormal, "send timeout: the client stopped reading");
-      self->transport_->close();
-    }
-  });
+  writer_.write(bytes, shared_from_this());
 }
 
 void StompChannel::arm_heartbeats(std::chrono::milliseconds send_every,
@@ -468,12 +440,8 @@ void StompChannel::close(broker::CloseKind kind, const std::string& why) {
   } else {
     spdlog::info("{} stomp connection closed: {}", client_.info().log_name(), why);
   }
-  if (write_in_progress_ || !pending_.empty()) {
-    close_after_flush_ = true;  // an ERROR or RECEIPT goes out before the socket closes
-    flush();
-    return;
-  }
-  transport_->close();
+  // An ERROR or RECEIPT goes out before the socket closes.
+  writer_.close_when_drained(shared_from_this());
 }
 
 }  // namespace gatemq::gateway::stomp

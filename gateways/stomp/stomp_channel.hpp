@@ -14,6 +14,7 @@
 #include "core/broker/broker.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/stream_writer.hpp"
 #include "core/net/transport.hpp"
 #include "gateways/stomp/frame.hpp"
 
@@ -80,7 +81,6 @@ class StompChannel final : public net::Connection,
   void fail(const std::string& message, const Frame* cause = nullptr);
   void write_frame(const Frame& frame);
   void write_raw(std::string bytes);
-  void flush();
   void close(broker::CloseKind kind, const std::string& why);
   void arm_heartbeats(std::chrono::milliseconds send_every, std::chrono::milliseconds expect_every);
   void schedule_send_heartbeat();
@@ -93,10 +93,6 @@ class StompChannel final : public net::Connection,
   Version version_ = Version::v10;
   std::string input_;
   std::vector<char> read_buffer_;
-  std::string pending_;
-  std::string writing_;
-  bool write_in_progress_ = false;
-  bool close_after_flush_ = false;
   std::map<std::uint32_t, Subscription> subscriptions_;  // by broker subscription id
   std::uint32_t next_subscription_ = 1;
   std::map<std::string, Unacked> unacked_;  // by message-id
@@ -105,11 +101,11 @@ class StompChannel final : public net::Connection,
   asio::steady_timer idle_timer_;
   asio::steady_timer send_heartbeat_timer_;
   asio::steady_timer receive_heartbeat_timer_;
-  asio::steady_timer send_timer_;
   std::chrono::milliseconds send_every_{0};
   std::chrono::milliseconds expect_every_{0};
   std::chrono::steady_clock::time_point last_received_;
   std::chrono::steady_clock::time_point last_sent_;
+  net::StreamWriter writer_;  // after transport_, which it writes to
 };
 
 }  // namespace gatemq::gateway::stomp

@@ -22,7 +22,8 @@ TcpChannel::TcpChannel(std::shared_ptr<const ChannelContext> context,
       read_buffer_(kReadChunk),
       idle_timer_(transport_->executor()),
       keepalive_timer_(transport_->executor()),
-      send_timer_(transport_->executor()) {}
+      writer_(*transport_, context_->send_timeout,
+              [this](const std::string& why) { close(broker::CloseKind::Abnormal, why); }) {}
 
 void TcpChannel::start() {
   last_received_ = std::chrono::steady_clock::now();
@@ -195,36 +196,7 @@ void TcpChannel::deliver(broker::OutboundPublish&& publish) {
 
 void TcpChannel::write(std::string bytes) {
   if (state_ == State::Closed) return;
-  pending_.append(bytes);
-  flush();
-}
-
-void TcpChannel::flush() {
-  if (write_in_progress_ || pending_.empty()) return;
-  writing_.swap(pending_);
-  pending_.clear();
-  write_in_progress_ = true;
-  transport_->async_write(
-      asio::buffer(writing_), [self = shared_from_this()](const std::error_code& error, std::size_t) {
-        self->write_in_progress_ = false;
-        self->writing_.clear();
-        self->send_timer_.cancel();
-        if (error) {
-          self->close(broker::CloseKind::Abnormal, "write error: " + error.message());
-          self->transport_->close();
-        } else if (!self->pending_.empty()) {
-          self->flush();
-        } else if (self->close_after_flush_) {
-          self->transport_->close();
-        }
-      });
-  send_timer_.expires_after(context_->send_timeout);
-  send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error && self->write_in_progress_) {
-      self->close(broker::CloseKind::Abnormal, "send timeout: the device stopped reading");
-      self->transport_->close();
-    }
-  });
+  writer_.write(bytes, shared_from_this());
 }
 
 void TcpChannel::close_by_broker(std::uint8_t reason_code) {
@@ -246,12 +218,7 @@ void TcpChannel::close(broker::CloseKind kind, const std::string& why) {
     spdlog::info("{} tcp gateway connection closed: {}", client_.info().log_name(), why);
   }
   // A CONNACK explaining a refusal goes out before the socket closes.
-  if (write_in_progress_ || !pending_.empty()) {
-    close_after_flush_ = true;
-    flush();
-    return;
-  }
-  transport_->close();
+  writer_.close_when_drained(shared_from_this());
 }
 
 }  // namespace gatemq::gateway::tcp

@@ -13,6 +13,7 @@
 #include "core/broker/delivery.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/stream_writer.hpp"
 #include "core/net/transport.hpp"
 #include "gateways/tcp/frame.hpp"
 
@@ -64,7 +65,6 @@ class TcpChannel final : public net::Connection,
   void handle_connect(const Frame& frame);
   void deliver(broker::OutboundPublish&& publish);
   void write(std::string bytes);
-  void flush();
   void close(broker::CloseKind kind, const std::string& why);
   void arm_keepalive_timer();
 
@@ -74,15 +74,11 @@ class TcpChannel final : public net::Connection,
   State state_ = State::AwaitingConnect;
   std::string input_;
   std::vector<char> read_buffer_;
-  std::string pending_;
-  std::string writing_;
-  bool write_in_progress_ = false;
-  bool close_after_flush_ = false;
   asio::steady_timer idle_timer_;
   asio::steady_timer keepalive_timer_;
-  asio::steady_timer send_timer_;
   std::chrono::milliseconds keepalive_timeout_{0};
   std::chrono::steady_clock::time_point last_received_;
+  net::StreamWriter writer_;  // after transport_, which it writes to
 };
 
 }  // namespace gatemq::gateway::tcp
