@@ -1,5 +1,7 @@
 #include "core/config/config.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -23,6 +25,9 @@ constexpr std::string_view kEnvironmentPrefix = "GATEMQ_";
 using Entry = RawEntry;
 
 constexpr std::string_view kGatewayEtcDir = "gateway.etc_dir";
+
+// listener.<kind>.*, in the order Settings::listeners keeps them.
+constexpr auto kKinds = std::to_array<std::string_view>({"tcp", "ssl", "ws", "wss"});
 
 // The whole file; nullopt when `required` is false and the file does not exist.
 std::optional<std::string> read_file(const std::filesystem::path& path, bool required) {
@@ -95,8 +100,8 @@ class Builder {
  public:
   // Starts from the built-in listeners (external and internal, as in the seed).
   explicit Builder(const std::vector<SectionSpec>& sections) : sections_(sections) {
-    for (const auto& defaults : settings_.tcp_listeners) {
-      auto& listener = listener_named(defaults.name, "built-in default");
+    for (const auto& defaults : settings_.listeners) {
+      auto& listener = listener_named(defaults.kind, defaults.name, "built-in default");
       listener.settings = defaults;
       listener.has_address = true;
       listener.access.clear();
@@ -134,20 +139,21 @@ class Builder {
         bad_value(entry, e);
       }
     }
-    settings_.tcp_listeners.clear();
-    for (auto& [name, listener] : listeners_) {
+    settings_.listeners.clear();
+    for (auto& [id, listener] : listeners_) {
       if (!listener.enabled) continue;
+      const auto& [kind, name] = id;
+      const auto prefix = "listener." + std::string(kKinds[kind]) + "." + name;
       if (!listener.has_address) {
-        throw ConfigError(listener.first_origin + ": listener.tcp." + name +
-                          " has settings but no address (listener.tcp." + name + " = <port>)" +
-                          similar_listener(name));
+        throw ConfigError(listener.first_origin + ": " + prefix + " has settings but no address (" +
+                          prefix + " = <port>)" + similar_listener(kind, name));
       }
       zone_named(listener.settings.zone);
       listener.settings.access_rules.clear();
       for (const auto& [index, rule] : listener.access) {
         listener.settings.access_rules.push_back(rule);
       }
-      settings_.tcp_listeners.push_back(listener.settings);
+      settings_.listeners.push_back(listener.settings);
     }
     settings_.zones = std::move(zones);
     return std::move(settings_);
@@ -155,7 +161,7 @@ class Builder {
 
  private:
   struct PendingListener {
-    TcpListenerSettings settings;
+    ListenerSettings settings;
     bool has_address = false;
     bool enabled = true;
     std::string first_origin;
@@ -172,19 +178,29 @@ class Builder {
     return name == "internal" ? internal_zone_defaults() : ZoneSettings{};
   }
 
-  PendingListener& listener_named(const std::string& name, const std::string& origin) {
-    auto [it, inserted] = listeners_.try_emplace(name);
+  static std::size_t kind_index(std::string_view kind) {
+    return static_cast<std::size_t>(std::ranges::find(kKinds, kind) - kKinds.begin());
+  }
+
+  PendingListener& listener_named(std::string_view kind, const std::string& name,
+                                  const std::string& origin) {
+    auto [it, inserted] = listeners_.try_emplace({kind_index(kind), name});
     if (inserted) {
-      it->second.settings.name = name;
+      auto& settings = it->second.settings;
+      settings.kind = std::string(kind);
+      settings.name = name;
+      if (kind == "ssl" || kind == "wss") settings.tls = TlsSettings{};
+      if (kind == "ws" || kind == "wss") settings.websocket = WebSocketSettings{};
       it->second.first_origin = origin;
     }
     return it->second;
   }
 
-  std::string similar_listener(const std::string& name) const {
-    for (const auto& [other, listener] : listeners_) {
-      if (other != name && listener.has_address && keys::edit_distance(name, other) <= 2) {
-        return " (did you mean 'listener.tcp." + other + "'?)";
+  std::string similar_listener(std::size_t kind, const std::string& name) const {
+    for (const auto& [id, listener] : listeners_) {
+      if (id.first == kind && id.second != name && listener.has_address &&
+          keys::edit_distance(name, id.second) <= 2) {
+        return " (did you mean 'listener." + std::string(kKinds[kind]) + "." + id.second + "'?)";
       }
     }
     return "";
@@ -227,29 +243,38 @@ class Builder {
         return;
       }
       if (keys::is_ignored_zone_key(sub)) return ignore(entry);
-    } else if (key.starts_with("listener.tcp.")) {
-      const auto [name, sub] = split_name(key.substr(13), entry);
-      if (sub.empty()) return set_address(listener_named(name, entry.origin), entry.value);
+    } else if (const auto kind = listener_kind(key); !kind.empty()) {
+      const auto [name, sub] = split_name(key.substr(10 + kind.size()), entry);
+      auto& listener = listener_named(kind, name, entry.origin);
+      if (sub.empty()) return set_address(listener, entry.value);
       if (sub.starts_with("access.")) {
         std::uint64_t index = 0;
         try {
           index = values::unsigned_integer(sub.substr(7), 1u << 20);
         } catch (const std::invalid_argument&) {
           throw ConfigError(entry.origin + ": unknown key '" + entry.key +
-                            "' (access rules are numbered: listener.tcp." + name + ".access.1)");
+                            "' (access rules are numbered: listener." + std::string(kind) + "." +
+                            name + ".access.1)");
         }
-        listener_named(name, entry.origin).access[index] = std::string(values::trim(entry.value));
+        listener.access[index] = std::string(values::trim(entry.value));
         return;
       }
-      if (auto setter = keys::listener_setter(sub)) {
-        return setter(listener_named(name, entry.origin).settings, entry.value);
-      }
+      if (auto setter = keys::listener_setter(kind, sub)) return setter(listener.settings, entry.value);
       if (keys::is_ignored_listener_key(sub)) return ignore(entry);
     } else if (keys::is_ignored(key)) {
       return ignore(entry);
     }
     throw ConfigError(entry.origin + ": unknown key '" + entry.key + "'" +
                       keys::suggestion(entry.key));
+  }
+
+  // "tcp" for listener.tcp.<name>..., and so on; "" for other keys.
+  static std::string_view listener_kind(std::string_view key) {
+    if (!key.starts_with("listener.")) return {};
+    const auto rest = key.substr(9);
+    const auto kind = rest.substr(0, rest.find('.'));
+    if (kind.size() == rest.size() || kind_index(kind) == kKinds.size()) return {};
+    return kKinds[kind_index(kind)];
   }
 
   static void set_address(PendingListener& listener, std::string_view value) {
@@ -271,7 +296,8 @@ class Builder {
   const std::vector<SectionSpec>& sections_;
   Settings settings_;
   std::vector<ZoneEntry> zone_entries_;
-  std::map<std::string, PendingListener> listeners_;
+  // Keyed by (index in kKinds, name): tcp listeners first, as Settings documents.
+  std::map<std::pair<std::size_t, std::string>, PendingListener> listeners_;
 };
 
 Settings build(const std::vector<Entry>& entries, const std::vector<SectionSpec>& sections) {

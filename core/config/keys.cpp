@@ -104,8 +104,8 @@ const SetterMap<ZoneSettings>& zone_setters() {
   return setters;
 }
 
-const SetterMap<TcpListenerSettings>& listener_setters() {
-  static const SetterMap<TcpListenerSettings> setters{
+const SetterMap<ListenerSettings>& listener_setters() {
+  static const SetterMap<ListenerSettings> setters{
       {"acceptors", [](auto& l, auto s) { l.acceptors = bounded<unsigned>(s, 1024); }},
       {"max_connections",
        [](auto& l, auto s) { l.max_connections = v::unsigned_integer(s, 1u << 30); }},
@@ -124,6 +124,62 @@ const SetterMap<TcpListenerSettings>& listener_setters() {
       {"recbuf", [](auto& l, auto s) { l.recbuf = v::size(s); }},
       {"sndbuf", [](auto& l, auto s) { l.sndbuf = v::size(s); }},
       {"buffer", [](auto& l, auto s) { l.buffer = v::size(s); }},
+      {"proxy_protocol", [](auto& l, auto s) { l.proxy_protocol = v::boolean(s); }},
+      {"proxy_protocol_timeout",
+       [](auto& l, auto s) { l.proxy_protocol_timeout = v::duration(s); }},
+  };
+  return setters;
+}
+
+std::string cert_field(std::string_view text) {
+  return v::one_of(text, {"cn", "dn"});
+}
+
+const SetterMap<TlsSettings>& tls_setters() {
+  static const SetterMap<TlsSettings> setters{
+      {"keyfile", [](auto& t, auto s) { t.keyfile = text(s); }},
+      {"certfile", [](auto& t, auto s) { t.certfile = text(s); }},
+      {"cacertfile", [](auto& t, auto s) { t.cacertfile = text(s); }},
+      {"dhfile", [](auto& t, auto s) { t.dhfile = text(s); }},
+      {"verify",
+       [](auto& t, auto s) {
+         t.verify_peer = v::one_of(s, {"verify_peer", "verify_none"}) == "verify_peer";
+       }},
+      {"fail_if_no_peer_cert", [](auto& t, auto s) { t.fail_if_no_peer_cert = v::boolean(s); }},
+      {"ciphers", [](auto& t, auto s) { t.ciphers = v::list(s); }},
+      {"psk_ciphers", [](auto& t, auto s) { t.psk_ciphers = v::list(s); }},
+      {"tls_versions",
+       [](auto& t, auto s) {
+         t.tls_versions = v::list(s);
+         if (t.tls_versions.empty()) throw std::invalid_argument("a list of TLS versions");
+         for (const auto& version : t.tls_versions) {
+           v::one_of(version, {"tlsv1.3", "tlsv1.2", "tlsv1.1", "tlsv1"});
+         }
+       }},
+      {"handshake_timeout", [](auto& t, auto s) { t.handshake_timeout = v::duration(s); }},
+      {"peer_cert_as_username", [](auto& t, auto s) { t.peer_cert_as_username = cert_field(s); }},
+      {"peer_cert_as_clientid", [](auto& t, auto s) { t.peer_cert_as_clientid = cert_field(s); }},
+      {"reuse_sessions", [](auto& t, auto s) { t.reuse_sessions = v::boolean(s); }},
+      {"honor_cipher_order", [](auto& t, auto s) { t.honor_cipher_order = v::boolean(s); }},
+  };
+  return setters;
+}
+
+const SetterMap<WebSocketSettings>& websocket_setters() {
+  static const SetterMap<WebSocketSettings> setters{
+      {"mqtt_path",
+       [](auto& w, auto s) {
+         w.mqtt_path = text(s);
+         if (!w.mqtt_path.starts_with('/')) throw std::invalid_argument("a path starting with /");
+       }},
+      {"verify_protocol_header",
+       [](auto& w, auto s) { w.verify_protocol_header = v::boolean(s); }},
+      {"proxy_address_header", [](auto& w, auto s) { w.proxy_address_header = text(s); }},
+      {"proxy_port_header", [](auto& w, auto s) { w.proxy_port_header = text(s); }},
+      {"check_origin_enable", [](auto& w, auto s) { w.check_origin_enable = v::boolean(s); }},
+      {"allowed_origins", [](auto& w, auto s) { w.allowed_origins = v::list(s); }},
+      {"max_frame_size", [](auto& w, auto s) { w.max_frame_size = v::size(s); }},
+      {"idle_timeout", [](auto& w, auto s) { w.idle_timeout = v::duration(s); }},
   };
   return setters;
 }
@@ -132,6 +188,12 @@ const SetterMap<Settings>& global_setters() {
   static const SetterMap<Settings> setters{
       {"node.name", [](auto& g, auto s) { g.node.name = v::name(s); }},
       {"node.workers", [](auto& g, auto s) { g.node.workers = bounded<unsigned>(s, 1024); }},
+      {"psk.file.path", [](auto& g, auto s) { g.psk.file = text(s); }},
+      {"psk.file.delimiter",
+       [](auto& g, auto s) {
+         g.psk.delimiter = text(s);
+         if (g.psk.delimiter.empty()) throw std::invalid_argument("a non-empty delimiter");
+       }},
       {"node.max_clients",
        [](auto& g, auto s) { g.node.max_clients = v::unsigned_integer(s, 1u << 30); }},
       {"allow_anonymous", [](auto& g, auto s) { g.allow_anonymous = v::boolean(s); }},
@@ -185,10 +247,9 @@ const SetterMap<Settings>& global_setters() {
 // Subsystems the seed documents that gatemq does not have yet: every key under them is ignored.
 // clang-format off
 constexpr auto kIgnoredPrefixes = std::to_array<std::string_view>({
-    "listener.ssl.", "listener.ws.", "listener.wss.", "listener.http.", "listener.https.",
-    "listener.api.", "cluster.", "rpc.", "auth.", "bridge.", "backend.", "plugins.", "module.",
-    "os_mon.", "vm_mon.", "sysmon.", "management.", "dashboard.", "web.hook.", "lwm2m.", "coap.",
-    "mqtt.sn.", "reloader.", "recon.", "psk."});
+    "listener.http.", "listener.https.", "listener.api.", "cluster.", "rpc.", "auth.", "bridge.",
+    "backend.", "plugins.", "module.", "os_mon.", "vm_mon.", "sysmon.", "management.",
+    "dashboard.", "web.hook.", "lwm2m.", "coap.", "mqtt.sn.", "reloader.", "recon."});
 // clang-format on
 
 // Keys the seed documents inside namespaces gatemq implements, not acted on yet.
@@ -221,10 +282,11 @@ constexpr auto kIgnoredZoneKeys = std::to_array<std::string_view>(
      "bypass_auth_plugins", "force_gc_policy", "force_shutdown_policy", "use_username_as_clientid",
      "conn_congestion", "quota", "response_information"});
 
+// compress and deflate_opts.*: permessage-deflate is not offered (see README).
+// secure_renegotiate: mbedTLS never renegotiates unless asked to, so it is always off.
 constexpr auto kIgnoredListenerKeys = std::to_array<std::string_view>(
-    {"peer_cert_as_username", "proxy_protocol", "proxy_protocol_timeout", "rate_limit",
-     "max_publish_rate", "tune_buffer", "active_n", "high_watermark", "keepalive",
-     "max_frame_size"});
+    {"rate_limit", "max_publish_rate", "tune_buffer", "active_n", "high_watermark", "keepalive",
+     "secure_renegotiate", "compress"});
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view name) {
@@ -268,8 +330,21 @@ Setter<ZoneSettings> zone_setter(std::string_view name) {
   return nullptr;
 }
 
-Setter<TcpListenerSettings> listener_setter(std::string_view name) {
-  return find(listener_setters(), name);
+Setter<ListenerSettings> listener_setter(std::string_view kind, std::string_view name) {
+  if (auto setter = find(listener_setters(), name)) return setter;
+  if (kind == "ssl" || kind == "wss") {
+    if (auto tls = find(tls_setters(), name)) {
+      return [tls](ListenerSettings& l, std::string_view s) { tls(l.tls.value(), s); };
+    }
+  }
+  if (kind == "ws" || kind == "wss") {
+    if (auto websocket = find(websocket_setters(), name)) {
+      return [websocket](ListenerSettings& l, std::string_view s) {
+        websocket(l.websocket.value(), s);
+      };
+    }
+  }
+  return nullptr;
 }
 
 bool is_top_level(std::string_view key) {
@@ -288,7 +363,7 @@ bool is_ignored_zone_key(std::string_view name) {
 }
 
 bool is_ignored_listener_key(std::string_view name) {
-  return contains(kIgnoredListenerKeys, name);
+  return contains(kIgnoredListenerKeys, name) || name.starts_with("deflate_opts.");
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -310,8 +385,9 @@ std::string suggestion(std::string_view key) {
   // Zone and listener keys are suggested under the name the key uses (zone.sensors.max_inflght
   // -> zone.sensors.max_inflight), other keys under the default names.
   const auto zone = key.starts_with("zone.") ? component(key, 1) : std::string_view{"external"};
-  const auto listener =
-      key.starts_with("listener.tcp.") ? component(key, 2) : std::string_view{"external"};
+  const bool is_listener_key = key.starts_with("listener.");
+  const auto kind = is_listener_key ? component(key, 1) : std::string_view{"tcp"};
+  const auto listener = is_listener_key ? component(key, 2) : std::string_view{"external"};
   std::vector<std::string> candidates;
   for (auto name : names_of(global_setters())) candidates.emplace_back(name);
   for (auto name : kIgnoredKeys) candidates.emplace_back(name);
@@ -325,10 +401,20 @@ std::string suggestion(std::string_view key) {
   for (auto name : kIgnoredZoneKeys) {
     candidates.push_back("zone." + std::string(zone) + "." + std::string(name));
   }
-  const auto listener_prefix = "listener.tcp." + std::string(listener);
+  const auto listener_prefix = "listener." + std::string(kind) + "." + std::string(listener);
   candidates.push_back(listener_prefix);
   for (auto name : names_of(listener_setters())) {
     candidates.push_back(listener_prefix + "." + std::string(name));
+  }
+  if (kind == "ssl" || kind == "wss") {
+    for (auto name : names_of(tls_setters())) {
+      candidates.push_back(listener_prefix + "." + std::string(name));
+    }
+  }
+  if (kind == "ws" || kind == "wss") {
+    for (auto name : names_of(websocket_setters())) {
+      candidates.push_back(listener_prefix + "." + std::string(name));
+    }
   }
   for (auto name : kIgnoredListenerKeys) {
     candidates.push_back(listener_prefix + "." + std::string(name));

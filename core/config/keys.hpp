@@ -21,15 +21,16 @@ Setter<Settings> global_setter(std::string_view key);
 Setter<MqttSettings> mqtt_setter(std::string_view name);
 // zone.<zone>.<name>, including the mqtt.<name> overrides.
 Setter<ZoneSettings> zone_setter(std::string_view name);
-// listener.tcp.<listener>.<name>; the address itself and access.N are handled by the loader.
-Setter<TcpListenerSettings> listener_setter(std::string_view name);
+// listener.<kind>.<listener>.<name>: every kind's common keys, TLS keys for ssl and wss,
+// WebSocket keys for ws and wss. The address itself and access.N are handled by the loader.
+Setter<ListenerSettings> listener_setter(std::string_view kind, std::string_view name);
 
 // The rule for keys gatemq accepts without acting on them:
-//  - every key of a subsystem gatemq does not have yet (listener.ssl.*, listener.ws.*,
-//    cluster.*, rpc.*, auth.*, bridge.*, plugins.*, module.*, ...), by prefix;
+//  - every key of a subsystem gatemq does not have yet (listener.http.*, cluster.*, rpc.*,
+//    auth.*, bridge.*, plugins.*, module.*, ...), by prefix;
 //  - inside the namespaces gatemq does implement (node, log, broker, mqtt, acl, zone.<z>,
-//    listener.tcp.<l>), exactly the names the seed documents (node.cookie, log.<level>.file,
-//    zone.<z>.enable_flapping_detect, listener.tcp.<l>.proxy_protocol, ...).
+//    listener.<kind>.<l>), exactly the names the seed documents (node.cookie, log.<level>.file,
+//    zone.<z>.enable_flapping_detect, listener.ws.<l>.compress, ...).
 // Anything else that gatemq does not act on is an unknown key.
 bool is_ignored(std::string_view key);
 bool is_ignored_zone_key(std::string_view name);

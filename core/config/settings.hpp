@@ -25,8 +25,43 @@ struct NodeSettings {
   bool operator==(const NodeSettings&) const = default;
 };
 
-// listener.tcp.<name> = [ip:]port and its sub-keys.
-struct TcpListenerSettings {
+// listener.{ssl,wss}.<name>.* — the TLS side of a listener (mbedTLS; see core/net/tls_context).
+struct TlsSettings {
+  std::string keyfile, certfile, cacertfile;  // PEM; relative to the working directory
+  std::string dhfile;                         // accepted, unused: mbedTLS picks ECDHE groups
+  bool verify_peer = false;                   // verify = verify_peer | verify_none
+  bool fail_if_no_peer_cert = false;
+  std::vector<std::string> ciphers;      // OpenSSL or IANA names; empty = mbedTLS's defaults
+  std::vector<std::string> psk_ciphers;  // used when the PSK table is on; empty = all PSK suites
+  std::vector<std::string> tls_versions{"tlsv1.2"};  // tlsv1.2, tlsv1.1, tlsv1
+  Millis handshake_timeout{15000};
+  std::string peer_cert_as_username;  // "" | cn | dn
+  std::string peer_cert_as_clientid;  // "" | cn | dn
+  bool reuse_sessions = true;
+  bool honor_cipher_order = true;
+
+  bool operator==(const TlsSettings&) const = default;
+};
+
+// listener.{ws,wss}.<name>.* — the WebSocket side of a listener.
+struct WebSocketSettings {
+  std::string mqtt_path = "/mqtt";
+  bool verify_protocol_header = true;  // refuse clients that offer no MQTT sub-protocol
+  std::string proxy_address_header;    // X-Forwarded-For: the client address behind a proxy
+  std::string proxy_port_header;       // X-Forwarded-Port
+  bool check_origin_enable = false;
+  std::vector<std::string> allowed_origins;
+  std::uint64_t max_frame_size = 0;  // bytes per message, 0 = unlimited
+  std::optional<Millis> idle_timeout;  // for the upgrade request; unset = the zone's idle_timeout
+
+  bool operator==(const WebSocketSettings&) const = default;
+};
+
+// listener.<kind>.<name> = [ip:]port and its sub-keys; kind is tcp, ssl (MQTT over TLS), ws
+// (MQTT over WebSocket) or wss (over WebSocket over TLS). Gateways use the same struct for their
+// own stream listeners.
+struct ListenerSettings {
+  std::string kind = "tcp";
   std::string name = "external";
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 1883;
@@ -41,15 +76,19 @@ struct TcpListenerSettings {
   bool nodelay = true;
   bool reuseaddr = true;
   std::optional<std::uint64_t> recbuf, sndbuf, buffer;  // bytes; unset = OS default
-  std::vector<std::string> access_rules{"allow all"};   // listener.tcp.<name>.access.N, N order
+  std::vector<std::string> access_rules{"allow all"};   // listener.<kind>.<name>.access.N
+  bool proxy_protocol = false;  // a PROXY v1/v2 header precedes everything else
+  Millis proxy_protocol_timeout{3000};
+  std::optional<TlsSettings> tls;              // set for ssl and wss
+  std::optional<WebSocketSettings> websocket;  // set for ws and wss
 
-  bool operator==(const TcpListenerSettings&) const = default;
+  bool operator==(const ListenerSettings&) const = default;
 };
 
 // The seed's second default listener: listener.tcp.internal = 127.0.0.1:11883, 4 acceptors,
 // zone internal.
-inline TcpListenerSettings internal_listener_defaults() {
-  TcpListenerSettings listener;
+inline ListenerSettings internal_listener_defaults() {
+  ListenerSettings listener;
   listener.name = "internal";
   listener.bind_address = "127.0.0.1";
   listener.port = 11883;
@@ -57,6 +96,20 @@ inline TcpListenerSettings internal_listener_defaults() {
   listener.zone = "internal";
   return listener;
 }
+
+// The seed's listener.ssl.external, listener.ws.external and listener.wss.external, on by
+// default with the test certificates shipped in etc/certs/.
+ListenerSettings ssl_listener_defaults();
+ListenerSettings ws_listener_defaults();
+ListenerSettings wss_listener_defaults();
+
+// psk.file.* — the TLS-PSK identity table every TLS and DTLS listener consults. Off by default.
+struct PskSettings {
+  std::string file;  // psk.file.path: "identity<delimiter>secret" lines
+  std::string delimiter = ":";
+
+  bool operator==(const PskSettings&) const = default;
+};
 
 // mqtt.* — global protocol limits; zones may override the same names.
 struct MqttSettings {
@@ -140,9 +193,12 @@ struct LogSettings {
 
 struct Settings {
   NodeSettings node;
-  // "external" on 0.0.0.0:1883 and "internal" on 127.0.0.1:11883, in name order.
-  std::vector<TcpListenerSettings> tcp_listeners{TcpListenerSettings{},
-                                                 internal_listener_defaults()};
+  // tcp:external on 0.0.0.0:1883, tcp:internal on 127.0.0.1:11883, ssl:external on 8883,
+  // ws:external on 8083 and wss:external on 8084; ordered by kind (tcp, ssl, ws, wss), then name.
+  std::vector<ListenerSettings> listeners{ListenerSettings{}, internal_listener_defaults(),
+                                          ssl_listener_defaults(), ws_listener_defaults(),
+                                          wss_listener_defaults()};
+  PskSettings psk;
   MqttSettings mqtt;
   // Always holds "external" and "internal", and every zone a listener names.
   std::map<std::string, ZoneSettings> zones{{"external", {}},

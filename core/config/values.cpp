@@ -172,4 +172,15 @@ std::string identifier(std::string_view text) {
   return std::string(text);
 }
 
+std::vector<std::string> list(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = trim(text.substr(0, comma));
+    if (!item.empty()) items.emplace_back(item);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return items;
+}
+
 }  // namespace gatemq::config::values

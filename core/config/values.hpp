@@ -34,4 +34,7 @@ std::string identifier(std::string_view text);
 
 std::string_view trim(std::string_view text);
 
+// "a, b,c" -> {"a", "b", "c"}: comma-separated, each item trimmed, empty items dropped.
+std::vector<std::string> list(std::string_view text);
+
 }  // namespace gatemq::config::values

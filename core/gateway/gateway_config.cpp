@@ -75,11 +75,11 @@ void GatewayConfig::ignore(std::string_view key) {
   }
 }
 
-std::vector<config::TcpListenerSettings> GatewayConfig::tcp_listeners(
+std::vector<config::ListenerSettings> GatewayConfig::listeners(
     std::string_view group, const std::map<std::string, std::string>& defaults,
-    std::string_view default_zone) {
+    std::string_view default_zone, const config::ListenerSettings& prototype) {
   struct Pending {
-    config::TcpListenerSettings settings;
+    config::ListenerSettings settings;
     bool enabled = true;
     std::map<std::uint64_t, std::string> access{{1, "allow all"}};
   };
@@ -87,6 +87,7 @@ std::vector<config::TcpListenerSettings> GatewayConfig::tcp_listeners(
   const auto make = [&](const std::string& name) -> Pending& {
     auto [it, inserted] = listeners.try_emplace(name);
     if (inserted) {
+      it->second.settings = prototype;
       it->second.settings.name = name;
       it->second.settings.zone = std::string(default_zone);
       it->second.enabled = false;  // until it has an address
@@ -120,7 +121,7 @@ std::vector<config::TcpListenerSettings> GatewayConfig::tcp_listeners(
       const auto sub = rest.substr(dot + 1);
       if (sub.starts_with("access.")) {
         pending.access[v::unsigned_integer(sub.substr(7), 1u << 20)] = std::string(v::trim(entry.value));
-      } else if (auto setter = config::keys::listener_setter(sub)) {
+      } else if (auto setter = config::keys::listener_setter(prototype.kind, sub)) {
         setter(pending.settings, entry.value);
       } else if (config::keys::is_ignored_listener_key(sub)) {
         ignored_.push_back(entry.origin + " " + full);
@@ -132,7 +133,7 @@ std::vector<config::TcpListenerSettings> GatewayConfig::tcp_listeners(
                                 e.what());
     }
   }
-  std::vector<config::TcpListenerSettings> result;
+  std::vector<config::ListenerSettings> result;
   for (auto& [name, pending] : listeners) {
     if (!pending.enabled) continue;
     pending.settings.access_rules.clear();

@@ -30,11 +30,14 @@ class GatewayConfig {
   std::uint64_t size(std::string_view key, std::uint64_t fallback);
   std::uint64_t number(std::string_view key, std::uint64_t fallback, std::uint64_t max);
 
-  // The TCP listeners of `<prefix><group>.<name> = [ip:]port` (group "listener" for
+  // The stream listeners of `<prefix><group>.<name> = [ip:]port` (group "listener" for
   // tcp.listener.external) with their sub-keys, defaulting to `defaults` (name -> address).
-  std::vector<config::TcpListenerSettings> tcp_listeners(
+  // Each starts as a copy of `prototype`: its kind decides which keys apply (TLS keys for
+  // "ssl", group "listener.ssl" for tcp.listener.ssl.external) and its tls holds their
+  // defaults. Read a nested group ("listener.ssl") before its parent ("listener").
+  std::vector<config::ListenerSettings> listeners(
       std::string_view group, const std::map<std::string, std::string>& defaults,
-      std::string_view default_zone);
+      std::string_view default_zone, const config::ListenerSettings& prototype = {});
 
   // Accepts keys the seed documents for this gateway that are not acted on yet.
   void ignore(std::string_view key);

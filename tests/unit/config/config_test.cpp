@@ -20,6 +20,15 @@ Settings parse(std::string_view text, const Environment& environment = {}) {
   return parse_settings(text, "test.conf", environment);
 }
 
+// The listeners of one kind (tcp, ssl, ws, wss), in order.
+std::vector<ListenerSettings> of_kind(const Settings& settings, std::string_view kind) {
+  std::vector<ListenerSettings> listeners;
+  for (const auto& listener : settings.listeners) {
+    if (listener.kind == kind) listeners.push_back(listener);
+  }
+  return listeners;
+}
+
 std::string error_of(std::string_view text, const Environment& environment = {}) {
   try {
     parse(text, environment);
@@ -35,8 +44,8 @@ TEST(Config, DefaultsWithoutAFileAreTheSeedDefaults) {
   EXPECT_EQ(settings.node.name, "gatemq@127.0.0.1");
   EXPECT_EQ(settings.node.workers, 0u);
   EXPECT_EQ(settings.node.max_clients, 1024000u);
-  ASSERT_EQ(settings.tcp_listeners.size(), 2u);
-  const auto& internal = settings.tcp_listeners[1];
+  ASSERT_EQ(of_kind(settings, "tcp").size(), 2u);
+  const auto internal = of_kind(settings, "tcp")[1];
   EXPECT_EQ(internal.name, "internal");
   EXPECT_EQ(internal.bind_address, "127.0.0.1");
   EXPECT_EQ(internal.port, 11883);
@@ -44,7 +53,7 @@ TEST(Config, DefaultsWithoutAFileAreTheSeedDefaults) {
   EXPECT_EQ(internal.max_connections, 1024000u);
   EXPECT_EQ(internal.zone, "internal");
   EXPECT_EQ(internal.access_rules, std::vector<std::string>{"allow all"});
-  const auto& listener = settings.tcp_listeners[0];
+  const auto listener = of_kind(settings, "tcp")[0];
   EXPECT_EQ(listener.name, "external");
   EXPECT_EQ(listener.bind_address, "0.0.0.0");
   EXPECT_EQ(listener.port, 1883);
@@ -111,7 +120,7 @@ TEST(Config, ShippedConfigEqualsTheDefaults) {
   EXPECT_EQ(from_file.ignored_keys, std::vector<std::string>{});
   const auto defaults = load_settings(std::nullopt, {});
   EXPECT_EQ(from_file.node, defaults.node);
-  EXPECT_EQ(from_file.tcp_listeners, defaults.tcp_listeners);
+  EXPECT_EQ(from_file.listeners, defaults.listeners);
   EXPECT_EQ(from_file.mqtt, defaults.mqtt);
   EXPECT_EQ(from_file.zone("external"), defaults.zone("external"));
   EXPECT_EQ(from_file.zone("internal"), defaults.zone("internal"));
@@ -141,8 +150,8 @@ TEST(Config, ShippedConfigLoadsWithEveryCommentedKeyEnabled) {
   EXPECT_GE(examples, 15);
   const auto settings = parse(text);
   EXPECT_EQ(settings.ignored_keys, std::vector<std::string>{});
-  EXPECT_EQ(settings.tcp_listeners.size(), 2u);
-  EXPECT_EQ(settings.tcp_listeners.at(0).recbuf, 2048u);
+  EXPECT_EQ(of_kind(settings, "tcp").size(), 2u);
+  EXPECT_EQ(of_kind(settings, "tcp").at(0).recbuf, 2048u);
 }
 
 TEST(Config, EverySectionIsRead) {
@@ -202,7 +211,7 @@ TEST(Config, EverySectionIsRead) {
   EXPECT_EQ(settings.log.level, "debug");
   EXPECT_EQ(settings.log.rotation_size, 1024ull * 1024 * 1024);
   EXPECT_EQ(settings.log.rotation_count, 2u);
-  const auto& listener = settings.tcp_listeners.at(0);
+  const auto listener = of_kind(settings, "tcp").at(0);
   EXPECT_EQ(listener.recbuf, 512u);
   EXPECT_EQ(listener.sndbuf, 4096u);
   EXPECT_EQ(listener.buffer, 4096u);
@@ -243,8 +252,8 @@ TEST(Config, CustomListenersAndZones) {
       "listener.tcp.v6 = [::1]:2884\n"
       "listener.tcp.v6.zone = spare\n"
       "listener.tcp.external = off\n");
-  ASSERT_EQ(settings.tcp_listeners.size(), 3u);
-  const auto& devices = settings.tcp_listeners[0];
+  ASSERT_EQ(of_kind(settings, "tcp").size(), 3u);
+  const auto devices = of_kind(settings, "tcp")[0];
   EXPECT_EQ(devices.name, "devices");
   EXPECT_EQ(devices.bind_address, "127.0.0.1");
   EXPECT_EQ(devices.port, 2883);
@@ -252,9 +261,9 @@ TEST(Config, CustomListenersAndZones) {
   EXPECT_EQ(devices.zone, "sensors");
   EXPECT_EQ(devices.mountpoint, "dev/%c/");
   EXPECT_EQ(devices.access_rules, (std::vector<std::string>{"deny 10.0.0.0/8", "allow all"}));
-  EXPECT_EQ(settings.tcp_listeners[1].name, "internal");
-  EXPECT_EQ(settings.tcp_listeners[1].port, 11883);
-  EXPECT_EQ(settings.tcp_listeners[2].bind_address, "::1");
+  EXPECT_EQ(of_kind(settings, "tcp")[1].name, "internal");
+  EXPECT_EQ(of_kind(settings, "tcp")[1].port, 11883);
+  EXPECT_EQ(of_kind(settings, "tcp")[2].bind_address, "::1");
   EXPECT_EQ(settings.zone("sensors").max_inflight, 4);
   EXPECT_EQ(settings.zone("sensors").mqtt.max_clientid_len, 23u);
   EXPECT_EQ(settings.zone("sensors").idle_timeout, 15s) << "unset zone keys keep the defaults";
@@ -272,27 +281,140 @@ TEST(Config, LaterDuplicatesWin) {
       "listener.tcp.external = off\n"
       "listener.tcp.external = 1886\n");
   EXPECT_EQ(settings.zone("external").max_inflight, 2);
-  ASSERT_EQ(settings.tcp_listeners.size(), 2u);
-  EXPECT_EQ(settings.tcp_listeners[0].bind_address, "0.0.0.0");
-  EXPECT_EQ(settings.tcp_listeners[0].port, 1886);
+  ASSERT_EQ(of_kind(settings, "tcp").size(), 2u);
+  EXPECT_EQ(of_kind(settings, "tcp")[0].bind_address, "0.0.0.0");
+  EXPECT_EQ(of_kind(settings, "tcp")[0].port, 1886);
 }
 
 TEST(Config, TheBuiltInListenersCanBeChangedOrRemoved) {
   auto settings = parse("listener.tcp.internal.acceptors = 2\nlistener.tcp.external = off\n");
-  ASSERT_EQ(settings.tcp_listeners.size(), 1u);
-  EXPECT_EQ(settings.tcp_listeners[0].name, "internal");
-  EXPECT_EQ(settings.tcp_listeners[0].port, 11883) << "sub-keys need no address line";
-  EXPECT_EQ(settings.tcp_listeners[0].acceptors, 2u);
+  ASSERT_EQ(of_kind(settings, "tcp").size(), 1u);
+  EXPECT_EQ(of_kind(settings, "tcp")[0].name, "internal");
+  EXPECT_EQ(of_kind(settings, "tcp")[0].port, 11883) << "sub-keys need no address line";
+  EXPECT_EQ(of_kind(settings, "tcp")[0].acceptors, 2u);
   settings = parse("listener.tcp.internal = off\nlistener.tcp.internal.backlog = 10\n");
-  ASSERT_EQ(settings.tcp_listeners.size(), 1u);
-  EXPECT_EQ(settings.tcp_listeners[0].name, "external");
+  ASSERT_EQ(of_kind(settings, "tcp").size(), 1u);
+  EXPECT_EQ(of_kind(settings, "tcp")[0].name, "external");
   settings = parse("listener.tcp.internal = off\nlistener.tcp.internal = 1999\n");
-  ASSERT_EQ(settings.tcp_listeners.size(), 2u);
-  EXPECT_EQ(settings.tcp_listeners[1].bind_address, "0.0.0.0");
-  EXPECT_EQ(settings.tcp_listeners[1].port, 1999);
-  EXPECT_EQ(settings.tcp_listeners[1].zone, "internal") << "only the address changed";
+  ASSERT_EQ(of_kind(settings, "tcp").size(), 2u);
+  EXPECT_EQ(of_kind(settings, "tcp")[1].bind_address, "0.0.0.0");
+  EXPECT_EQ(of_kind(settings, "tcp")[1].port, 1999);
+  EXPECT_EQ(of_kind(settings, "tcp")[1].zone, "internal") << "only the address changed";
   settings = parse("listener.tcp.external.access.1 = deny all\n");
-  EXPECT_EQ(settings.tcp_listeners[0].access_rules, std::vector<std::string>{"deny all"});
+  EXPECT_EQ(of_kind(settings, "tcp")[0].access_rules, std::vector<std::string>{"deny all"});
+}
+
+TEST(Config, TlsAndWebSocketListenersOnByDefaultAsInTheSeed) {
+  const auto settings = load_settings(std::nullopt, {});
+  const auto ssl = of_kind(settings, "ssl");
+  ASSERT_EQ(ssl.size(), 1u);
+  EXPECT_EQ(ssl[0].name, "external");
+  EXPECT_EQ(ssl[0].port, 8883);
+  EXPECT_EQ(ssl[0].acceptors, 16u);
+  EXPECT_EQ(ssl[0].max_connections, 102400u);
+  EXPECT_EQ(ssl[0].max_conn_rate, 500u);
+  ASSERT_TRUE(ssl[0].tls.has_value());
+  EXPECT_FALSE(ssl[0].websocket.has_value());
+  EXPECT_EQ(ssl[0].tls->certfile, "etc/certs/cert.pem");
+  EXPECT_EQ(ssl[0].tls->keyfile, "etc/certs/key.pem");
+  EXPECT_EQ(ssl[0].tls->cacertfile, "");
+  EXPECT_FALSE(ssl[0].tls->verify_peer);
+  EXPECT_EQ(ssl[0].tls->handshake_timeout, 15s);
+  EXPECT_EQ(ssl[0].tls->ciphers.size(), 37u) << "the seed's list";
+  EXPECT_EQ(ssl[0].tls->tls_versions, std::vector<std::string>{"tlsv1.2"});
+  const auto ws = of_kind(settings, "ws");
+  ASSERT_EQ(ws.size(), 1u);
+  EXPECT_EQ(ws[0].port, 8083);
+  ASSERT_TRUE(ws[0].websocket.has_value());
+  EXPECT_FALSE(ws[0].tls.has_value());
+  EXPECT_EQ(ws[0].websocket->mqtt_path, "/mqtt");
+  EXPECT_TRUE(ws[0].websocket->verify_protocol_header);
+  const auto wss = of_kind(settings, "wss");
+  ASSERT_EQ(wss.size(), 1u);
+  EXPECT_EQ(wss[0].port, 8084);
+  EXPECT_EQ(wss[0].max_connections, 16u);
+  EXPECT_TRUE(wss[0].websocket.has_value() && wss[0].tls.has_value());
+  EXPECT_TRUE(settings.psk.file.empty()) << "PSK is off until psk.file.path is set";
+}
+
+TEST(Config, TlsWebSocketAndProxyKeys) {
+  const auto settings = parse(
+      "listener.ssl.devices = 127.0.0.1:8885\n"
+      "listener.ssl.devices.keyfile = k.pem\n"
+      "listener.ssl.devices.certfile = c.pem\n"
+      "listener.ssl.devices.cacertfile = ca.pem\n"
+      "listener.ssl.devices.verify = verify_peer\n"
+      "listener.ssl.devices.fail_if_no_peer_cert = true\n"
+      "listener.ssl.devices.tls_versions = tlsv1.2, tlsv1.1\n"
+      "listener.ssl.devices.handshake_timeout = 2s\n"
+      "listener.ssl.devices.ciphers = ECDHE-ECDSA-AES128-GCM-SHA256\n"
+      "listener.ssl.devices.psk_ciphers = PSK-AES128-CBC-SHA,PSK-AES256-CBC-SHA\n"
+      "listener.ssl.devices.peer_cert_as_username = cn\n"
+      "listener.ssl.devices.peer_cert_as_clientid = dn\n"
+      "listener.ssl.devices.proxy_protocol = on\n"
+      "listener.ssl.devices.proxy_protocol_timeout = 1s\n"
+      "listener.wss.external.mqtt_path = /ws\n"
+      "listener.wss.external.proxy_address_header = X-Forwarded-For\n"
+      "listener.wss.external.check_origin_enable = true\n"
+      "listener.wss.external.allowed_origins = https://a.example, https://b.example\n"
+      "listener.wss.external.max_frame_size = 64KB\n"
+      "listener.wss.external.verify = verify_none\n"
+      "listener.ws.external = off\n"
+      "psk.file.path = etc/psk.txt\n"
+      "psk.file.delimiter = ;\n");
+  const auto ssl = of_kind(settings, "ssl");
+  ASSERT_EQ(ssl.size(), 2u);
+  const auto& devices = ssl[0];
+  EXPECT_EQ(devices.name, "devices");
+  EXPECT_EQ(devices.port, 8885);
+  EXPECT_EQ(devices.zone, "external");
+  ASSERT_TRUE(devices.tls.has_value());
+  EXPECT_EQ(devices.tls->keyfile, "k.pem");
+  EXPECT_EQ(devices.tls->certfile, "c.pem");
+  EXPECT_EQ(devices.tls->cacertfile, "ca.pem");
+  EXPECT_TRUE(devices.tls->verify_peer);
+  EXPECT_TRUE(devices.tls->fail_if_no_peer_cert);
+  EXPECT_EQ(devices.tls->tls_versions, (std::vector<std::string>{"tlsv1.2", "tlsv1.1"}));
+  EXPECT_EQ(devices.tls->handshake_timeout, 2s);
+  EXPECT_EQ(devices.tls->ciphers, std::vector<std::string>{"ECDHE-ECDSA-AES128-GCM-SHA256"});
+  EXPECT_EQ(devices.tls->psk_ciphers.size(), 2u);
+  EXPECT_EQ(devices.tls->peer_cert_as_username, "cn");
+  EXPECT_EQ(devices.tls->peer_cert_as_clientid, "dn");
+  EXPECT_TRUE(devices.proxy_protocol);
+  EXPECT_EQ(devices.proxy_protocol_timeout, 1s);
+  EXPECT_EQ(ssl[1].name, "external") << "the built-in one stays";
+  EXPECT_TRUE(of_kind(settings, "ws").empty());
+  const auto wss = of_kind(settings, "wss").at(0);
+  EXPECT_EQ(wss.websocket->mqtt_path, "/ws");
+  EXPECT_EQ(wss.websocket->proxy_address_header, "X-Forwarded-For");
+  EXPECT_TRUE(wss.websocket->check_origin_enable);
+  EXPECT_EQ(wss.websocket->allowed_origins,
+            (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  EXPECT_EQ(wss.websocket->max_frame_size, 64u * 1024);
+  EXPECT_FALSE(wss.tls->verify_peer);
+  EXPECT_EQ(wss.tls->certfile, "etc/certs/cert.pem") << "unset keys keep the defaults";
+  EXPECT_EQ(settings.psk.file, "etc/psk.txt");
+  EXPECT_EQ(settings.psk.delimiter, ";");
+
+  EXPECT_EQ(error_of("listener.ws.external.keyfile = k.pem\n"),
+            "test.conf:1: unknown key 'listener.ws.external.keyfile'")
+      << "TLS keys belong to ssl and wss listeners";
+  EXPECT_EQ(error_of("listener.ssl.external.mqtt_path = /x\n"),
+            "test.conf:1: unknown key 'listener.ssl.external.mqtt_path'");
+  EXPECT_EQ(error_of("listener.ssl.external.verify = maybe\n"),
+            "test.conf:1: listener.ssl.external.verify: 'maybe' is not one of: verify_peer "
+            "verify_none");
+  EXPECT_EQ(error_of("listener.ssl.external.tls_versions = tlsv1.2,sslv3\n"),
+            "test.conf:1: listener.ssl.external.tls_versions: 'tlsv1.2,sslv3' is not one of: "
+            "tlsv1.3 tlsv1.2 tlsv1.1 tlsv1");
+  EXPECT_EQ(error_of("listener.ws.external.mqtt_path = mqtt\n"),
+            "test.conf:1: listener.ws.external.mqtt_path: 'mqtt' is not a path starting with /");
+  EXPECT_EQ(error_of("listener.wss.external.certfiel = x\n"),
+            "test.conf:1: unknown key 'listener.wss.external.certfiel' (did you mean "
+            "'listener.wss.external.certfile'?)");
+  EXPECT_EQ(error_of("listener.ssl.sensors.keyfile = k.pem\n"),
+            "test.conf:1: listener.ssl.sensors has settings but no address "
+            "(listener.ssl.sensors = <port>)");
 }
 
 TEST(Config, CommentsBlankLinesAndWhitespace) {
@@ -322,11 +444,11 @@ TEST(Config, EnvironmentOverridesTheFile) {
                                {"GATEMQ_E2E_TARGET", "mosquitto"},
                                {"OTHER__VARIABLE", "x"}});
   EXPECT_EQ(settings.zone("external").idle_timeout, 30s);
-  ASSERT_EQ(settings.tcp_listeners.size(), 3u);
-  EXPECT_EQ(settings.tcp_listeners[0].name, "external");
-  EXPECT_EQ(settings.tcp_listeners[0].port, 1884);
-  EXPECT_EQ(settings.tcp_listeners[1].name, "extra");
-  EXPECT_EQ(settings.tcp_listeners[1].port, 1999);
+  ASSERT_EQ(of_kind(settings, "tcp").size(), 3u);
+  EXPECT_EQ(of_kind(settings, "tcp")[0].name, "external");
+  EXPECT_EQ(of_kind(settings, "tcp")[0].port, 1884);
+  EXPECT_EQ(of_kind(settings, "tcp")[1].name, "extra");
+  EXPECT_EQ(of_kind(settings, "tcp")[1].port, 1999);
   EXPECT_EQ(settings.zone("sensors").max_inflight, 3);
   EXPECT_EQ(settings.log.rotation_count, 9u);
   EXPECT_EQ(settings.node.name, "a@b");
@@ -428,8 +550,8 @@ TEST(Config, UnknownKeysAreErrorsWithASuggestion) {
 
 TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
   const auto settings = parse(
-      "listener.ssl.external = 8883\n"
-      "listener.ws.external.mqtt_path = /mqtt\n"
+      "listener.ws.external.compress = true\n"
+      "listener.wss.external.deflate_opts.level = default\n"
       "cluster.name = emqxcl\n"
       "node.cookie = secret\n"
       "node.process_limit = 2048000\n"
@@ -442,11 +564,11 @@ TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
       "zone.external.enable_flapping_detect = off\n"
       "zone.internal.allow_anonymous = true\n"
       "zone.external.mqueue_type = simple\n"
-      "listener.tcp.external.proxy_protocol = on\n"
+      "listener.ssl.external.secure_renegotiate = off\n"
       "listener.tcp.external.rate_limit = 1024,4096\n",
       {{"GATEMQ_RPC__MODE", "async"}});
   ASSERT_EQ(settings.ignored_keys.size(), 17u);
-  EXPECT_EQ(settings.ignored_keys[0], "test.conf:1 listener.ssl.external");
+  EXPECT_EQ(settings.ignored_keys[0], "test.conf:1 listener.ws.external.compress");
   EXPECT_EQ(settings.ignored_keys[6], "test.conf:7 log.info.file");
   EXPECT_EQ(settings.ignored_keys[16], "environment GATEMQ_RPC__MODE rpc.mode");
   auto without_ignored = settings;

@@ -71,7 +71,7 @@ TEST(GatewayConfig, TcpListenersWithDefaultsAndSubKeys) {
                                         {"tcp.listener.external.access.2", "allow all"},
                                         {"tcp.listener.lan", "127.0.0.1:9000"},
                                         {"tcp.listener.lan.zone", "internal"}}));
-  const auto listeners = config.tcp_listeners("listener", {{"external", "0.0.0.0:8090"}}, "external");
+  const auto listeners = config.listeners("listener", {{"external", "0.0.0.0:8090"}}, "external");
   ASSERT_EQ(listeners.size(), 2u);
   EXPECT_EQ(listeners[0].name, "external");
   EXPECT_EQ(listeners[0].port, 8090);
@@ -85,9 +85,9 @@ TEST(GatewayConfig, TcpListenersWithDefaultsAndSubKeys) {
 
 TEST(GatewayConfig, ListenerOffAndUnknownSubKey) {
   GatewayConfig off("tcp.", entries({{"tcp.listener.external", "off"}}));
-  EXPECT_TRUE(off.tcp_listeners("listener", {{"external", "0.0.0.0:8090"}}, "external").empty());
+  EXPECT_TRUE(off.listeners("listener", {{"external", "0.0.0.0:8090"}}, "external").empty());
   GatewayConfig typo("tcp.", entries({{"tcp.listener.external.max_conections", "1"}}));
-  EXPECT_EQ(error_of([&] { typo.tcp_listeners("listener", {{"external", "8090"}}, "external"); }),
+  EXPECT_EQ(error_of([&] { typo.listeners("listener", {{"external", "8090"}}, "external"); }),
             "tcp.conf:1: unknown key 'tcp.listener.external.max_conections'");
 }
 
