@@ -36,7 +36,7 @@ Server::~Server() {
 
 void Server::start() {
   const auto& settings = broker_->settings();
-  for (const auto& listener_settings : settings.tcp_listeners) {
+  for (const auto& listener_settings : settings.listeners) {
     auto listener = net::make_mqtt_listener(*broker_, listener_settings);
     listener->start();
     listeners_.push_back(std::move(listener));

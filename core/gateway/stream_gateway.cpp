@@ -3,7 +3,7 @@
 namespace gatemq::gateway {
 
 StreamGateway::StreamGateway(broker::Broker& broker, std::string name,
-                             std::vector<config::TcpListenerSettings> listeners)
+                             std::vector<config::ListenerSettings> listeners)
     : broker_(broker), name_(std::move(name)), listener_settings_(std::move(listeners)) {}
 
 void StreamGateway::start() {

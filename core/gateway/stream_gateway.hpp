@@ -23,10 +23,10 @@ class StreamGateway : public Gateway {
 
  protected:
   StreamGateway(broker::Broker& broker, std::string name,
-                std::vector<config::TcpListenerSettings> listeners);
+                std::vector<config::ListenerSettings> listeners);
   // The connections of one listener ("<name>:<listener>" in logs).
   virtual net::ConnectionFactory connection_factory(
-      const config::TcpListenerSettings& listener) = 0;
+      const config::ListenerSettings& listener) = 0;
 
   broker::Broker& broker_;
   // Shared with the connections, which may outlive the gateway object at shutdown.
@@ -34,7 +34,7 @@ class StreamGateway : public Gateway {
 
  private:
   std::string name_;
-  std::vector<config::TcpListenerSettings> listener_settings_;
+  std::vector<config::ListenerSettings> listener_settings_;
   std::vector<std::shared_ptr<net::TcpListener>> listeners_;
 };
 

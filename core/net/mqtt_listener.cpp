@@ -5,9 +5,9 @@
 namespace gatemq::net {
 
 std::shared_ptr<TcpListener> make_mqtt_listener(broker::Broker& broker,
-                                                const config::TcpListenerSettings& settings) {
+                                                const config::ListenerSettings& settings) {
   auto context = std::make_shared<ChannelContext>();
-  context->listener_name = "tcp:" + settings.name;
+  context->listener_name = settings.kind + ":" + settings.name;
   context->zone_name = settings.zone;
   context->mountpoint = settings.mountpoint;
   context->zone = broker.settings().zone(settings.zone);
@@ -18,7 +18,7 @@ std::shared_ptr<TcpListener> make_mqtt_listener(broker::Broker& broker,
     return std::static_pointer_cast<Connection>(
         std::make_shared<MqttChannel>(broker, std::move(transport), shared_context));
   };
-  return std::make_shared<TcpListener>(broker, settings, "tcp", std::move(factory));
+  return std::make_shared<TcpListener>(broker, settings, settings.kind, std::move(factory));
 }
 
 }  // namespace gatemq::net

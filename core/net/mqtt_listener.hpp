@@ -10,6 +10,6 @@
 namespace gatemq::net {
 
 std::shared_ptr<TcpListener> make_mqtt_listener(broker::Broker& broker,
-                                                const config::TcpListenerSettings& settings);
+                                                const config::ListenerSettings& settings);
 
 }  // namespace gatemq::net

@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/net/psk_table.hpp"
 #include "core/net/tcp_transport.hpp"
 
 namespace gatemq::net {
 
 
-TcpListener::TcpListener(broker::Broker& broker, config::TcpListenerSettings settings,
+TcpListener::TcpListener(broker::Broker& broker, config::ListenerSettings settings,
                          std::string kind, ConnectionFactory factory)
     : broker_(broker),
       settings_(std::move(settings)),
@@ -25,7 +26,35 @@ std::string TcpListener::description() const {
          std::to_string(bound_port_ ? bound_port_ : settings_.port);
 }
 
+namespace {
+
+std::shared_ptr<const TransportLayers> layers_for(const broker::Broker& broker,
+                                                  const config::ListenerSettings& settings,
+                                                  const std::string& name) {
+  auto layers = std::make_shared<TransportLayers>();
+  layers->proxy_protocol = settings.proxy_protocol;
+  layers->proxy_protocol_timeout = settings.proxy_protocol_timeout;
+  if (settings.tls) {
+    const auto& psk = broker.settings().psk;
+    std::shared_ptr<const PskTable> table;
+    if (!psk.file.empty()) {
+      table = std::make_shared<PskTable>(PskTable::load(psk.file, psk.delimiter));
+    }
+    layers->tls = std::make_shared<TlsContext>(*settings.tls, std::move(table), name);
+    layers->tls_handshake_timeout = settings.tls->handshake_timeout;
+  }
+  if (settings.websocket) {
+    layers->websocket = settings.websocket;
+    layers->websocket_timeout = settings.websocket->idle_timeout.value_or(
+        broker.settings().zone(settings.zone).idle_timeout);
+  }
+  return layers;
+}
+
+}  // namespace
+
 void TcpListener::start() {
+  layers_ = layers_for(broker_, settings_, name());
   std::error_code error;
   const auto address = asio::ip::make_address(settings_.bind_address, error);
   if (error) {
@@ -159,15 +188,33 @@ void TcpListener::on_accepted(const std::error_code& error, asio::ip::tcp::socke
     live_->fetch_add(1);
     std::shared_ptr<void> lease(nullptr, [live = live_](void*) { live->fetch_sub(1); });
     auto transport = std::make_unique<TcpTransport>(std::move(socket), std::move(lease));
-    auto connection = factory_(std::move(transport));
-    if (connections_.size() > 64 && connections_.size() > 2 * live_->load()) {
-      std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+    if (!layers_->any()) {
+      launch(std::move(transport));
+    } else {
+      auto executor = transport->executor();
+      asio::post(executor, [self = shared_from_this(), transport = std::move(transport)]() mutable {
+        set_up_transport(std::move(transport), self->layers_, self->name(),
+                         [self](std::unique_ptr<Transport> ready) {
+                           asio::post(self->acceptor_.get_executor(),
+                                      [self, ready = std::move(ready)]() mutable {
+                                        self->launch(std::move(ready));
+                                      });
+                         });
+      });
     }
-    connections_.push_back(connection);
-    // The connection's first steps belong on its own worker thread.
-    asio::post(connection->executor(), [connection] { connection->start(); });
   }
   accept_next();
+}
+
+void TcpListener::launch(std::unique_ptr<Transport> transport) {
+  if (stopped_) return;  // shutting down: the transport closes as it goes
+  auto connection = factory_(std::move(transport));
+  if (connections_.size() > 64 && connections_.size() > 2 * live_->load()) {
+    std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+  }
+  connections_.push_back(connection);
+  // The connection's first steps belong on its own worker thread.
+  asio::post(connection->executor(), [connection] { connection->start(); });
 }
 
 }  // namespace gatemq::net

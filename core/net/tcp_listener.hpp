@@ -1,6 +1,7 @@
-// One TCP listener (MQTT's `listener.tcp.<name>`, a gateway's `<gw>.listener.<name>`): accepts
-// connections, applies access rules and limits, and hands each socket on the next I/O worker to
-// the protocol's ConnectionFactory. Accept loops run on the housekeeping context.
+// One stream listener (MQTT's `listener.<tcp|ssl|ws|wss>.<name>`, a gateway's own): accepts
+// connections, applies access rules and limits, runs the listener's transport layers (PROXY
+// header, TLS, WebSocket) on the next I/O worker, then hands the result to the protocol's
+// ConnectionFactory. Accept loops run on the housekeeping context.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
@@ -15,18 +16,20 @@
 #include "core/config/settings.hpp"
 #include "core/net/access_rules.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/transport_setup.hpp"
 
 namespace gatemq::net {
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
  public:
-  // `kind` names the protocol in logs: "tcp" for MQTT listeners ("tcp:external"), a gateway's
-  // name for its own ("tcp-gateway:external").
-  TcpListener(broker::Broker& broker, config::TcpListenerSettings settings, std::string kind,
+  // `kind` names the protocol in logs: the listener kind for MQTT listeners ("ssl:external"), a
+  // gateway's name for its own ("stomp-gateway:default").
+  TcpListener(broker::Broker& broker, config::ListenerSettings settings, std::string kind,
               ConnectionFactory factory);
 
-  // Binds and starts accepting. Throws std::runtime_error naming the listener and address when
-  // the port cannot be bound (taken, no permission, bad address).
+  // Loads TLS material, binds and starts accepting. Throws std::runtime_error naming the
+  // listener and the address or file when the port cannot be bound (taken, no permission, bad
+  // address) or a certificate, key or PSK file cannot be used.
   void start();
   // Stops accepting; connections already accepted stay up.
   void stop();
@@ -34,7 +37,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   // DISCONNECT with `reason_code`). Call on the housekeeping context, like the accept loops.
   void close_connections(std::uint8_t reason_code);
 
-  const config::TcpListenerSettings& settings() const { return settings_; }
+  const config::ListenerSettings& settings() const { return settings_; }
   std::string name() const { return kind_ + ":" + settings_.name; }
   std::string description() const;  // "tcp:external on 0.0.0.0:1883"
   std::uint16_t bound_port() const { return bound_port_; }
@@ -46,12 +49,15 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   bool take_rate_token();
   std::chrono::steady_clock::duration time_to_next_token() const;
   void apply_socket_options(asio::ip::tcp::socket& socket);
+  // Creates the protocol connection over a ready transport (housekeeping context).
+  void launch(std::unique_ptr<Transport> transport);
 
   broker::Broker& broker_;
-  config::TcpListenerSettings settings_;
+  config::ListenerSettings settings_;
   std::string kind_;
   ConnectionFactory factory_;
   AccessRules access_;
+  std::shared_ptr<const TransportLayers> layers_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer rate_timer_;
   std::uint16_t bound_port_ = 0;

@@ -1,5 +1,7 @@
-// A byte stream under a protocol channel. TCP now; TLS and WebSocket adapters implement the same
-// interface so every stream protocol (MQTT, STOMP, the TCP gateway) gets them for free.
+// A byte stream under a protocol channel: TCP, or TLS / WebSocket / PROXY-protocol layers that
+// wrap another Transport, so every stream protocol (MQTT, STOMP, the TCP gateway) gets them all.
+// Calls come from one thread at a time (the connection's I/O worker); at most one read and one
+// write are in flight.
 #pragma once
 
 #include <asio/any_io_executor.hpp>
@@ -10,6 +12,13 @@
 #include <system_error>
 
 namespace gatemq::net {
+
+// What a TLS handshake learned about the peer (peer_cert_as_username, PSK identity, logs).
+struct TlsPeer {
+  std::string cert_cn;  // subject CN of a verified client certificate, "" without one
+  std::string cert_dn;  // the whole subject, "C=SE, O=gatemq, CN=client1"
+  std::string psk_identity;
+};
 
 class Transport {
  public:
@@ -23,6 +32,8 @@ class Transport {
   virtual void close() = 0;
   virtual std::string peer_host() const = 0;
   virtual std::uint16_t peer_port() const = 0;
+  // Set once a TLS layer below (or this one) finished its handshake; null over plain TCP.
+  virtual const TlsPeer* tls_peer() const { return nullptr; }
 };
 
 }  // namespace gatemq::net

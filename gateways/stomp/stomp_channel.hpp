@@ -27,7 +27,7 @@ struct StompGatewaySettings {
   FrameLimits limits;
   std::string mountpoint;
   std::chrono::milliseconds idle_timeout{15000};  // before CONNECT
-  std::vector<config::TcpListenerSettings> listeners;
+  std::vector<config::ListenerSettings> listeners;
 };
 
 struct ChannelContext {

@@ -18,7 +18,7 @@ std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
   settings.idle_timeout = config.duration("idle_timeout", settings.idle_timeout);
   // The seed has one unnamed listener: stomp.listener = 61613 with stomp.listener.<option>.
   config.ignore("listener.ssl*");  // TLS comes with the transports issue
-  config::TcpListenerSettings listener;
+  config::ListenerSettings listener;
   listener.name = "default";
   const auto address = config.text("listener", "0.0.0.0:61613");
   try {
@@ -42,7 +42,7 @@ std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
 StompGateway::StompGateway(broker::Broker& broker, StompGatewaySettings settings)
     : StreamGateway(broker, "stomp", settings.listeners), settings_(std::move(settings)) {}
 
-net::ConnectionFactory StompGateway::connection_factory(const config::TcpListenerSettings& listener) {
+net::ConnectionFactory StompGateway::connection_factory(const config::ListenerSettings& listener) {
   std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
       ChannelContext{broker_, stats_, settings_, "stomp-gateway:" + listener.name, listener.zone,
                      listener.send_timeout});

@@ -18,7 +18,7 @@ class StompGateway final : public StreamGateway {
   StompGateway(broker::Broker& broker, StompGatewaySettings settings);
 
  private:
-  net::ConnectionFactory connection_factory(const config::TcpListenerSettings& listener) override;
+  net::ConnectionFactory connection_factory(const config::ListenerSettings& listener) override;
 
   StompGatewaySettings settings_;
 };

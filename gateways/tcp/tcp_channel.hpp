@@ -27,7 +27,7 @@ struct TcpGatewaySettings {
   std::uint8_t up_qos = 0;
   std::uint8_t dn_qos = 0;
   std::string mountpoint;
-  std::vector<config::TcpListenerSettings> listeners;
+  std::vector<config::ListenerSettings> listeners;
 };
 
 // What every channel of one listener shares.

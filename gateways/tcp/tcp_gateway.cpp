@@ -15,7 +15,7 @@ std::optional<TcpGatewaySettings> read_settings(GatewayConfig& config) {
   settings.mountpoint = config.text("mountpoint", "");
   // TLS listeners come with the transports issue; the seed's keys load and are reported.
   config.ignore("listener.ssl.*");
-  settings.listeners = config.tcp_listeners("listener", {{"external", "0.0.0.0:8090"}},
+  settings.listeners = config.listeners("listener", {{"external", "0.0.0.0:8090"}},
                                             "external");
   config.finish();
   if (!enabled) return std::nullopt;
@@ -25,7 +25,7 @@ std::optional<TcpGatewaySettings> read_settings(GatewayConfig& config) {
 TcpGateway::TcpGateway(broker::Broker& broker, TcpGatewaySettings settings)
     : StreamGateway(broker, "tcp", settings.listeners), settings_(std::move(settings)) {}
 
-net::ConnectionFactory TcpGateway::connection_factory(const config::TcpListenerSettings& listener) {
+net::ConnectionFactory TcpGateway::connection_factory(const config::ListenerSettings& listener) {
   std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
       ChannelContext{broker_, stats_, settings_, "tcp-gateway:" + listener.name, listener.zone,
                      listener.send_timeout});

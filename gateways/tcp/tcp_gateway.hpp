@@ -18,7 +18,7 @@ class TcpGateway final : public StreamGateway {
   TcpGateway(broker::Broker& broker, TcpGatewaySettings settings);
 
  private:
-  net::ConnectionFactory connection_factory(const config::TcpListenerSettings& listener) override;
+  net::ConnectionFactory connection_factory(const config::ListenerSettings& listener) override;
 
   TcpGatewaySettings settings_;
 };
