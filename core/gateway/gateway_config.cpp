@@ -75,12 +75,67 @@ void GatewayConfig::ignore(std::string_view key) {
   }
 }
 
+void GatewayConfig::listener_key(const std::string& full, std::string_view sub,
+                                 config::ListenerSettings& listener,
+                                 std::map<std::uint64_t, std::string>& access) {
+  const auto& entry = entries_.at(full);
+  used_[full] = true;
+  try {
+    if (sub.starts_with("access.")) {
+      access[v::unsigned_integer(sub.substr(7), 1u << 20)] = std::string(v::trim(entry.value));
+    } else if (auto setter = config::keys::listener_setter(listener.kind, sub)) {
+      setter(listener, entry.value);
+    } else if (config::keys::is_ignored_listener_key(sub)) {
+      ignored_.push_back(entry.origin + " " + full);
+    } else {
+      throw config::ConfigError(entry.origin + ": unknown key '" + full + "'");
+    }
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(entry.origin + ": " + full + ": '" + entry.value + "' is not " +
+                              e.what());
+  }
+}
+
+void GatewayConfig::set_listen_address(const std::string& full, const std::string& value,
+                                       config::ListenerSettings& listener) {
+  try {
+    auto [host, port] = v::listen_address(value);
+    listener.bind_address = host;
+    listener.port = port;
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(full + ": '" + value + "' is not " + e.what());
+  }
+}
+
+std::optional<config::ListenerSettings> GatewayConfig::listener(
+    std::string_view key, std::optional<std::string> default_address,
+    const config::ListenerSettings& prototype) {
+  const auto stem = prefix_ + std::string(key);
+  auto address = std::move(default_address);
+  if (auto found = entries_.find(stem); found != entries_.end()) {
+    used_[stem] = true;
+    address = found->second.value;
+  }
+  config::ListenerSettings listener = prototype;
+  std::map<std::uint64_t, std::string> access{{1, "allow all"}};
+  for (const auto& [full, entry] : entries_) {
+    if (full.starts_with(stem + ".") && !used_[full]) {
+      listener_key(full, std::string_view(full).substr(stem.size() + 1), listener, access);
+    }
+  }
+  if (!address || v::trim(*address) == "off") return std::nullopt;
+  set_listen_address(stem, *address, listener);
+  listener.access_rules.clear();
+  for (const auto& [index, rule] : access) listener.access_rules.push_back(rule);
+  return listener;
+}
+
 std::vector<config::ListenerSettings> GatewayConfig::listeners(
     std::string_view group, const std::map<std::string, std::string>& defaults,
     std::string_view default_zone, const config::ListenerSettings& prototype) {
   struct Pending {
     config::ListenerSettings settings;
-    bool enabled = true;
+    std::optional<std::string> address;
     std::map<std::uint64_t, std::string> access{{1, "allow all"}};
   };
   std::map<std::string, Pending> listeners;
@@ -90,52 +145,28 @@ std::vector<config::ListenerSettings> GatewayConfig::listeners(
       it->second.settings = prototype;
       it->second.settings.name = name;
       it->second.settings.zone = std::string(default_zone);
-      it->second.enabled = false;  // until it has an address
     }
     return it->second;
   };
-  const auto set_address = [&](Pending& pending, const std::string& value) {
-    if (v::trim(value) == "off") {
-      pending.enabled = false;
-      return;
-    }
-    auto [host, port] = v::listen_address(value);
-    pending.settings.bind_address = host;
-    pending.settings.port = port;
-    pending.enabled = true;
-  };
-  for (const auto& [name, address] : defaults) set_address(make(name), address);
+  for (const auto& [name, address] : defaults) make(name).address = address;
 
   const auto stem = prefix_ + std::string(group) + ".";
   for (const auto& [full, entry] : entries_) {
     if (!full.starts_with(stem) || used_[full]) continue;
-    used_[full] = true;
     const auto rest = std::string_view(full).substr(stem.size());
     const auto dot = rest.find('.');
-    try {
-      auto& pending = make(std::string(rest.substr(0, dot)));
-      if (dot == std::string_view::npos) {
-        set_address(pending, entry.value);
-        continue;
-      }
-      const auto sub = rest.substr(dot + 1);
-      if (sub.starts_with("access.")) {
-        pending.access[v::unsigned_integer(sub.substr(7), 1u << 20)] = std::string(v::trim(entry.value));
-      } else if (auto setter = config::keys::listener_setter(prototype.kind, sub)) {
-        setter(pending.settings, entry.value);
-      } else if (config::keys::is_ignored_listener_key(sub)) {
-        ignored_.push_back(entry.origin + " " + full);
-      } else {
-        throw config::ConfigError(entry.origin + ": unknown key '" + full + "'");
-      }
-    } catch (const std::invalid_argument& e) {
-      throw config::ConfigError(entry.origin + ": " + full + ": '" + entry.value + "' is not " +
-                                e.what());
+    auto& pending = make(std::string(rest.substr(0, dot)));
+    if (dot == std::string_view::npos) {
+      used_[full] = true;
+      pending.address = entry.value;
+    } else {
+      listener_key(full, rest.substr(dot + 1), pending.settings, pending.access);
     }
   }
   std::vector<config::ListenerSettings> result;
   for (auto& [name, pending] : listeners) {
-    if (!pending.enabled) continue;
+    if (!pending.address || v::trim(*pending.address) == "off") continue;
+    set_listen_address(stem + name, *pending.address, pending.settings);
     pending.settings.access_rules.clear();
     for (const auto& [index, rule] : pending.access) pending.settings.access_rules.push_back(rule);
     result.push_back(std::move(pending.settings));

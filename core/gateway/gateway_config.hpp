@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,13 @@ class GatewayConfig {
       std::string_view group, const std::map<std::string, std::string>& defaults,
       std::string_view default_zone, const config::ListenerSettings& prototype = {});
 
+  // One unnamed listener, `<prefix><key> = [ip:]port | off` with `<prefix><key>.<option>` keys
+  // (stomp.listener.ssl = 61614), starting as a copy of `prototype`; nullopt when off or
+  // without an address. Read it before a listener group whose keys contain it.
+  std::optional<config::ListenerSettings> listener(std::string_view key,
+                                                   std::optional<std::string> default_address,
+                                                   const config::ListenerSettings& prototype);
+
   // Accepts keys the seed documents for this gateway that are not acted on yet.
   void ignore(std::string_view key);
   // Throws config::ConfigError naming the first key no getter asked for.
@@ -47,6 +55,12 @@ class GatewayConfig {
   const std::vector<std::string>& ignored() const { return ignored_; }
 
  private:
+  void listener_key(const std::string& full, std::string_view sub,
+                    config::ListenerSettings& listener,
+                    std::map<std::uint64_t, std::string>& access);
+  static void set_listen_address(const std::string& full, const std::string& value,
+                                 config::ListenerSettings& listener);
+
   const config::RawEntry* find(std::string_view key);
   template <class T, class Parse>
   T parse(std::string_view key, T fallback, Parse&& parse_value);

@@ -6,9 +6,14 @@ StreamGateway::StreamGateway(broker::Broker& broker, std::string name,
                              std::vector<config::ListenerSettings> listeners)
     : broker_(broker), name_(std::move(name)), listener_settings_(std::move(listeners)) {}
 
+std::string StreamGateway::listener_kind(const config::ListenerSettings& listener) const {
+  // "tcp-gateway:external" and "tcp-gateway:ssl:external" in logs.
+  return name_ + "-gateway" + (listener.kind == "tcp" ? "" : ":" + listener.kind);
+}
+
 void StreamGateway::start() {
   for (const auto& settings : listener_settings_) {
-    auto listener = std::make_shared<net::TcpListener>(broker_, settings, name_ + "-gateway",
+    auto listener = std::make_shared<net::TcpListener>(broker_, settings, listener_kind(settings),
                                                        connection_factory(settings));
     listener->start();
     listeners_.push_back(std::move(listener));

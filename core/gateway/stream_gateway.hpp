@@ -27,6 +27,9 @@ class StreamGateway : public Gateway {
   // The connections of one listener ("<name>:<listener>" in logs).
   virtual net::ConnectionFactory connection_factory(
       const config::ListenerSettings& listener) = 0;
+  // "tcp-gateway" for plain listeners, "tcp-gateway:ssl" for TLS ones: the listener's kind in
+  // logs, before ":<listener name>".
+  std::string listener_kind(const config::ListenerSettings& listener) const;
 
   broker::Broker& broker_;
   // Shared with the connections, which may outlive the gateway object at shutdown.

@@ -16,8 +16,16 @@ std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
   limits.max_body_length = config.size("frame.max_body_length", limits.max_body_length);
   settings.mountpoint = config.text("mountpoint", "");
   settings.idle_timeout = config.duration("idle_timeout", settings.idle_timeout);
+  // stomp.listener.ssl = [ip:]port with stomp.listener.ssl.<option>: off unless set, with the
+  // test certificates as default keyfile/certfile. Read before stomp.listener.<option>.
+  config::ListenerSettings tls_prototype;
+  tls_prototype.kind = "ssl";
+  tls_prototype.name = "ssl";
+  tls_prototype.acceptors = 4;
+  tls_prototype.max_connections = 512;
+  tls_prototype.tls = config::ssl_listener_defaults().tls;
+  auto tls_listener = config.listener("listener.ssl", std::nullopt, tls_prototype);
   // The seed has one unnamed listener: stomp.listener = 61613 with stomp.listener.<option>.
-  config.ignore("listener.ssl*");  // TLS comes with the transports issue
   config::ListenerSettings listener;
   listener.name = "default";
   const auto address = config.text("listener", "0.0.0.0:61613");
@@ -34,6 +42,7 @@ std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
   listener.max_conn_rate = config.number("listener.max_conn_rate", 1000, 1u << 30);
   listener.zone = config.text("listener.zone", "external");
   settings.listeners.push_back(listener);
+  if (tls_listener) settings.listeners.push_back(*tls_listener);
   config.finish();
   if (!enabled) return std::nullopt;
   return settings;
@@ -44,7 +53,7 @@ StompGateway::StompGateway(broker::Broker& broker, StompGatewaySettings settings
 
 net::ConnectionFactory StompGateway::connection_factory(const config::ListenerSettings& listener) {
   std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
-      ChannelContext{broker_, stats_, settings_, "stomp-gateway:" + listener.name, listener.zone,
+      ChannelContext{broker_, stats_, settings_, listener_kind(listener) + ":" + listener.name, listener.zone,
                      listener.send_timeout});
   return [context](std::unique_ptr<net::Transport> transport) {
     return std::static_pointer_cast<net::Connection>(

@@ -13,10 +13,15 @@ std::optional<TcpGatewaySettings> read_settings(GatewayConfig& config) {
   settings.up_qos = static_cast<std::uint8_t>(config.number("proto.up_qos", 0, 2));
   settings.dn_qos = static_cast<std::uint8_t>(config.number("proto.dn_qos", 0, 2));
   settings.mountpoint = config.text("mountpoint", "");
-  // TLS listeners come with the transports issue; the seed's keys load and are reported.
-  config.ignore("listener.ssl.*");
-  settings.listeners = config.listeners("listener", {{"external", "0.0.0.0:8090"}},
-                                            "external");
+  // tcp.listener.ssl.<name>: TLS listeners, read before their parent group tcp.listener.<name>.
+  // The seed's ssl:external on 8091 starts with the test certificates, like MQTT's 8883.
+  config::ListenerSettings tls_prototype;
+  tls_prototype.kind = "ssl";
+  tls_prototype.tls = config::ssl_listener_defaults().tls;
+  settings.listeners = config.listeners("listener.ssl", {{"external", "0.0.0.0:8091"}},
+                                        "external", tls_prototype);
+  auto plain = config.listeners("listener", {{"external", "0.0.0.0:8090"}}, "external");
+  settings.listeners.insert(settings.listeners.begin(), plain.begin(), plain.end());
   config.finish();
   if (!enabled) return std::nullopt;
   return settings;
@@ -27,7 +32,7 @@ TcpGateway::TcpGateway(broker::Broker& broker, TcpGatewaySettings settings)
 
 net::ConnectionFactory TcpGateway::connection_factory(const config::ListenerSettings& listener) {
   std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
-      ChannelContext{broker_, stats_, settings_, "tcp-gateway:" + listener.name, listener.zone,
+      ChannelContext{broker_, stats_, settings_, listener_kind(listener) + ":" + listener.name, listener.zone,
                      listener.send_timeout});
   return [context](std::unique_ptr<net::Transport> transport) {
     return std::static_pointer_cast<net::Connection>(

@@ -49,5 +49,27 @@ TEST(StompGatewaySettings, OverridesAndErrors) {
   EXPECT_THROW(load(std::nullopt, {{"GATEMQ_STOMP__FRAME__MAX_HEADRES", "1"}}), config::ConfigError);
 }
 
+TEST(StompGatewaySettings, TlsListener) {
+  const auto settings =
+      load(std::nullopt, {{"GATEMQ_STOMP__LISTENER__SSL", "127.0.0.1:61614"},
+                          {"GATEMQ_STOMP__LISTENER__SSL__VERIFY", "verify_peer"},
+                          {"GATEMQ_STOMP__LISTENER__SSL__CACERTFILE", "etc/certs/cacert.pem"},
+                          {"GATEMQ_STOMP__LISTENER__SSL__ACCESS__1", "deny 10.0.0.0/8"},
+                          {"GATEMQ_STOMP__LISTENER__ACCEPTORS", "2"}});
+  ASSERT_TRUE(settings);
+  ASSERT_EQ(settings->listeners.size(), 2u);
+  EXPECT_EQ(settings->listeners[0].acceptors, 2u) << "the plain listener's keys stay its own";
+  const auto& tls = settings->listeners[1];
+  EXPECT_EQ(tls.kind, "ssl");
+  EXPECT_EQ(tls.port, 61614);
+  EXPECT_EQ(tls.acceptors, 4u);
+  ASSERT_TRUE(tls.tls);
+  EXPECT_TRUE(tls.tls->verify_peer);
+  EXPECT_EQ(tls.tls->certfile, "etc/certs/cert.pem");
+  EXPECT_EQ(tls.access_rules, (std::vector<std::string>{"deny 10.0.0.0/8"}));
+  EXPECT_THROW(load(std::nullopt, {{"GATEMQ_STOMP__LISTENER__SSL__VERIFY", "sometimes"}}),
+               config::ConfigError);
+}
+
 }  // namespace
 }  // namespace gatemq::gateway::stomp

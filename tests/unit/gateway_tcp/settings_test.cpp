@@ -22,9 +22,36 @@ TEST(TcpGatewaySettings, DefaultsWithoutAFile) {
   EXPECT_EQ(settings.up_topic, "tcp/%c/up");
   EXPECT_EQ(settings.dn_topic, "tcp/%c/dn");
   EXPECT_EQ(settings.max_packet_size, 65535u);
-  ASSERT_EQ(settings.listeners.size(), 1u);
+  ASSERT_EQ(settings.listeners.size(), 2u);
   EXPECT_EQ(settings.listeners[0].port, 8090);
   EXPECT_EQ(settings.listeners[0].bind_address, "0.0.0.0");
+  EXPECT_FALSE(settings.listeners[0].tls);
+  const auto& tls = settings.listeners[1];
+  EXPECT_EQ(tls.kind, "ssl");
+  EXPECT_EQ(tls.name, "external");
+  EXPECT_EQ(tls.port, 8091) << "the seed's tcp.listener.ssl.external";
+  ASSERT_TRUE(tls.tls);
+  EXPECT_EQ(tls.tls->certfile, "etc/certs/cert.pem");
+}
+
+TEST(TcpGatewaySettings, TlsListenerKeys) {
+  const auto settings = load(std::nullopt, {{"GATEMQ_TCP__LISTENER__SSL__EXTERNAL", "9091"},
+                                            {"GATEMQ_TCP__LISTENER__SSL__EXTERNAL__VERIFY",
+                                             "verify_peer"},
+                                            {"GATEMQ_TCP__LISTENER__SSL__EXTERNAL__CACERTFILE",
+                                             "ca.pem"},
+                                            {"GATEMQ_TCP__LISTENER__SSL__DEVICES", "9092"},
+                                            {"GATEMQ_TCP__LISTENER__EXTERNAL__ACCEPTORS", "3"}});
+  ASSERT_EQ(settings.listeners.size(), 3u);
+  EXPECT_EQ(settings.listeners[0].kind, "tcp");
+  EXPECT_EQ(settings.listeners[0].acceptors, 3u);
+  EXPECT_EQ(settings.listeners[1].name, "devices");
+  EXPECT_EQ(settings.listeners[1].port, 9092);
+  EXPECT_EQ(settings.listeners[2].port, 9091);
+  EXPECT_TRUE(settings.listeners[2].tls->verify_peer);
+  EXPECT_EQ(settings.listeners[2].tls->cacertfile, "ca.pem");
+  const auto off = load(std::nullopt, {{"GATEMQ_TCP__LISTENER__SSL__EXTERNAL", "off"}});
+  EXPECT_EQ(off.listeners.size(), 1u);
 }
 
 TEST(TcpGatewaySettings, ShippedFileEqualsTheDefaults) {
