@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES=(cmake ninja-build g++ ccache libasio-dev libspdlog-dev nlohmann-json3-dev
                 libmbedtls-dev libgtest-dev)
 TEST_PACKAGES=(mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
-               python3-pytest-xdist python3-stomp)
+               python3-pytest-xdist python3-stomp openssl)
 JOBS=$(nproc)
 
 install_packages() {
@@ -25,6 +25,13 @@ install_packages() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# MQTT.js (npm) for the WebSocket tests. Node.js and npm come from Debian unless the machine
+# already has them (a NodeSource nodejs bundles its own npm, which Debian's npm would fight).
+install_mqttjs() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  (cd tests/e2e/js && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 build() {  # build <dir> [cmake options...]
@@ -48,6 +55,7 @@ case "${1:-}" in
     ;;
   test)
     install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    install_mqttjs
     build build -DGATEMQ_TESTS=ON
     run_tests build
     # ASan reports leaks and memory errors as a non-zero exit, which the tests check.

@@ -205,6 +205,16 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
   client_.version = connect.version;
   client_.username = connect.username;
   const auto& limits = zone_.mqtt;
+  if (const auto* tls = transport_->tls_peer()) {
+    // A verified client certificate names the client instead of what CONNECT says.
+    const auto from_certificate = [tls](const std::string& field) -> std::optional<std::string> {
+      const auto& value = field == "cn" ? tls->cert_cn : field == "dn" ? tls->cert_dn : "";
+      if (value.empty()) return std::nullopt;
+      return value;
+    };
+    if (auto name = from_certificate(context_->peer_cert_as_username)) client_.username = name;
+    if (auto id = from_certificate(context_->peer_cert_as_clientid)) connect.client_id = *id;
+  }
 
   const bool assigned_id = connect.client_id.empty();
   if (assigned_id) {

@@ -30,6 +30,9 @@ struct ChannelContext {
   // A write that makes no progress for this long means the client stopped reading.
   std::chrono::milliseconds send_timeout{15000};
   bool send_timeout_close = true;
+  // listener.ssl.<name>.peer_cert_as_username / _clientid: "cn", "dn" or "" (off).
+  std::string peer_cert_as_username;
+  std::string peer_cert_as_clientid;
 };
 
 class MqttChannel final : public broker::SessionSink,

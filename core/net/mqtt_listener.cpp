@@ -13,6 +13,10 @@ std::shared_ptr<TcpListener> make_mqtt_listener(broker::Broker& broker,
   context->zone = broker.settings().zone(settings.zone);
   context->send_timeout = settings.send_timeout;
   context->send_timeout_close = settings.send_timeout_close;
+  if (settings.tls) {
+    context->peer_cert_as_username = settings.tls->peer_cert_as_username;
+    context->peer_cert_as_clientid = settings.tls->peer_cert_as_clientid;
+  }
   std::shared_ptr<const ChannelContext> shared_context = std::move(context);
   auto factory = [&broker, shared_context](std::unique_ptr<Transport> transport) {
     return std::static_pointer_cast<Connection>(

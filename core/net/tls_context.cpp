@@ -10,6 +10,7 @@
 #include <mbedtls/x509_crt.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "core/net/tls_session_data.hpp"
@@ -119,6 +120,12 @@ TlsContext::TlsContext(const config::TlsSettings& settings, std::shared_ptr<cons
     throw std::runtime_error("listener " + listener_name + ": " + what +
                              (code ? ": " + tls_error_text(code) : std::string()));
   };
+  // Relative paths resolve against the working directory; say which one when a file is missing.
+  const auto file = [](const std::string& path) {
+    std::error_code error;
+    if (std::filesystem::path(path).is_absolute()) return "'" + path + "'";
+    return "'" + path + "' (relative to " + std::filesystem::current_path(error).string() + ")";
+  };
   auto& c = *impl_;
   static constexpr char kPersonalization[] = "gatemq tls";
   if (int rc = mbedtls_ctr_drbg_seed(&c.random, mbedtls_entropy_func, &c.entropy,
@@ -142,10 +149,10 @@ TlsContext::TlsContext(const config::TlsSettings& settings, std::shared_ptr<cons
   }
   if (!settings.certfile.empty()) {
     if (int rc = mbedtls_x509_crt_parse_file(&c.certificate, settings.certfile.c_str())) {
-      fail("cannot load certfile '" + settings.certfile + "'", rc);
+      fail("cannot load certfile " + file(settings.certfile), rc);
     }
     if (int rc = mbedtls_pk_parse_keyfile(&c.key, settings.keyfile.c_str(), nullptr)) {
-      fail("cannot load keyfile '" + settings.keyfile + "'", rc);
+      fail("cannot load keyfile " + file(settings.keyfile), rc);
     }
     if (int rc = mbedtls_ssl_conf_own_cert(&c.config, &c.certificate, &c.key)) {
       fail("certfile and keyfile do not go together", rc);
@@ -153,7 +160,7 @@ TlsContext::TlsContext(const config::TlsSettings& settings, std::shared_ptr<cons
   }
   if (!settings.cacertfile.empty()) {
     if (int rc = mbedtls_x509_crt_parse_file(&c.ca, settings.cacertfile.c_str())) {
-      fail("cannot load cacertfile '" + settings.cacertfile + "'", rc);
+      fail("cannot load cacertfile " + file(settings.cacertfile), rc);
     }
     mbedtls_ssl_conf_ca_chain(&c.config, &c.ca, nullptr);
   }
@@ -187,7 +194,7 @@ TlsContext::TlsContext(const config::TlsSettings& settings, std::shared_ptr<cons
   mbedtls_ssl_conf_min_version(&c.config, MBEDTLS_SSL_MAJOR_VERSION_3, lowest);
   mbedtls_ssl_conf_max_version(&c.config, MBEDTLS_SSL_MAJOR_VERSION_3, highest);
 
-  if (!settings.ciphers.empty() || (has_psk && !settings.psk_ciphers.empty())) {
+  if (!settings.ciphers.empty() || has_psk) {
     auto add = [&](const std::vector<std::string>& names) {
       for (const auto& name : names) {
         if (const int id = ciphersuite_id(name)) {
@@ -197,18 +204,23 @@ TlsContext::TlsContext(const config::TlsSettings& settings, std::shared_ptr<cons
         }
       }
     };
-    add(settings.ciphers);
-    if (has_psk) {
-      if (settings.psk_ciphers.empty()) {
-        // PSK on with a certificate cipher list: offer every PSK suite mbedTLS has as well.
-        for (const int* id = mbedtls_ssl_list_ciphersuites(); *id; ++id) {
-          const auto* info = mbedtls_ssl_ciphersuite_from_id(*id);
-          if (info && mbedtls_ssl_ciphersuite_uses_psk(info)) c.suites.push_back(*id);
-        }
-      } else {
-        add(settings.psk_ciphers);
+    // PSK suites first: only clients holding a PSK offer them, and a server that picked a
+    // certificate suite instead would let such a client in without checking its key.
+    if (has_psk && settings.psk_ciphers.empty()) {
+      for (const int* id = mbedtls_ssl_list_ciphersuites(); *id; ++id) {
+        const auto* info = mbedtls_ssl_ciphersuite_from_id(*id);
+        if (info && mbedtls_ssl_ciphersuite_uses_psk(info)) c.suites.push_back(*id);
+      }
+    } else if (has_psk) {
+      add(settings.psk_ciphers);
+    }
+    if (settings.ciphers.empty()) {
+      for (const int* id = mbedtls_ssl_list_ciphersuites(); *id; ++id) {
+        const auto* info = mbedtls_ssl_ciphersuite_from_id(*id);
+        if (info && !mbedtls_ssl_ciphersuite_uses_psk(info)) c.suites.push_back(*id);
       }
     }
+    add(settings.ciphers);
     if (c.suites.empty()) fail("ciphers names no cipher suite mbedTLS has");
     c.suites.push_back(0);
     mbedtls_ssl_conf_ciphersuites(&c.config, c.suites.data());

@@ -215,6 +215,10 @@ UpgradeParse parse_upgrade_request(std::string_view received, std::size_t max_he
   const std::size_t head_size = find_head_end(received.substr(0, max_head_size));
   if (head_size == 0) {
     if (received.size() >= max_head_size) return failure(431, "Request Header Fields Too Large");
+    // Bytes that cannot start an HTTP request (an MQTT client on the WebSocket port) fail now,
+    // not when a head that will never come times out.
+    const auto method = received.substr(0, received.find(' '));
+    if (!method.empty() && !is_token(method)) return failure(400, "Bad Request");
     return UpgradeParse{};
   }
 

@@ -10,6 +10,7 @@ overrides, @pytest.mark.gatemq_only marks behaviour Mosquitto 2.0.11 does not sh
 gets free ports for every listener, logs to tmp_path/broker.log (attached to failure reports),
 and must exit 0 within 20 s of SIGTERM at teardown."""
 import os
+import pathlib
 import queue
 import signal
 import socket
@@ -69,9 +70,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 # Keys that only some builds know (a compiled-in gateway's own listener, which otherwise takes a
-# fixed default port and makes parallel brokers clash). Each is written while the binary accepts
-# it; a start-up failure naming it drops it for the rest of the session.
+# fixed default port and makes parallel brokers clash). Each group is written while the binary
+# accepts it; a start-up failure naming one of its keys drops the group for the session.
 OPTIONAL_KEYS_UNKNOWN = set()
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CERTS = REPO / "etc" / "certs"
+
+# Every listener gatemq opens by default, as (attribute, address key, gateway or None). Each gets
+# a free loopback port so parallel brokers never clash; TLS ones get the test certificates by
+# absolute path (the broker runs in the test's tmp directory).
+LISTENERS = [
+    ("port", "listener.tcp.external", None),
+    ("internal_port", "listener.tcp.internal", None),
+    ("ssl_port", "listener.ssl.external", None),
+    ("ws_port", "listener.ws.external", None),
+    ("wss_port", "listener.wss.external", None),
+    ("tcp_gateway_port", "tcp.listener.external", "tcp"),
+    ("tcp_gateway_ssl_port", "tcp.listener.ssl.external", "tcp"),
+    ("stomp_port", "stomp.listener", "stomp"),
+]
+TLS_LISTENERS = ("listener.ssl.external", "listener.wss.external", "tcp.listener.ssl.external")
 
 
 def free_port():
@@ -86,30 +105,33 @@ class Broker:
         self.overrides = overrides
         self.env = env or {}
         self.host = "127.0.0.1"
-        self.port = free_port()
-        # gatemq may open the seed's internal listener (127.0.0.1:11883): always move it.
-        self.internal_port = free_port()
-        # The TCP gateway, when compiled in, listens on 0.0.0.0:8090 by default: move it too.
-        self.tcp_gateway_port = free_port()
-        # And the STOMP gateway's 0.0.0.0:61613.
-        self.stomp_port = free_port()
+        for attribute, _, _ in LISTENERS:
+            setattr(self, attribute, free_port())
         self.log_path = directory / "broker.log"
         self.process = None
         self.started = False  # once up, restart() must keep its ports
 
+    def new_ports(self):
+        for attribute, _, _ in LISTENERS:
+            if getattr(self, attribute) is not None:
+                setattr(self, attribute, free_port())
+
     def config_text(self):
         keys = {
-            "listener.tcp.external": f"127.0.0.1:{self.port}",
-            "listener.tcp.internal": f"127.0.0.1:{self.internal_port}",
             "node.name": "gatemq@127.0.0.1",
             "node.workers": "2",
             "log.to": "console",
             "log.level": "debug",
             "mqtt.max_topic_alias": "10",
         }
-        optional = {"tcp.listener.external": f"127.0.0.1:{self.tcp_gateway_port}",
-                    "stomp.listener": f"127.0.0.1:{self.stomp_port}"}
-        keys.update({k: v for k, v in optional.items() if k not in OPTIONAL_KEYS_UNKNOWN})
+        for attribute, key, gateway in LISTENERS:
+            port = getattr(self, attribute)
+            if port is None or gateway in OPTIONAL_KEYS_UNKNOWN:
+                continue
+            keys[key] = f"127.0.0.1:{port}"
+            if key in TLS_LISTENERS:
+                keys[key + ".keyfile"] = str(CERTS / "key.pem")
+                keys[key + ".certfile"] = str(CERTS / "cert.pem")
         keys.update(self.overrides)
         return "".join(f"{k} = {v}\n" for k, v in keys.items())
 
@@ -117,10 +139,15 @@ class Broker:
         ports = [self.port]
         if TARGET == "mosquitto":
             return ports
-        for port, gateway in ((self.tcp_gateway_port, "tcp"), (self.stomp_port, "stomp")):
-            if port is not None and str(self.overrides.get(f"{gateway}.enable", "on")) not in (
-                    "off", "false"):
-                ports.append(port)
+        for attribute, key, gateway in LISTENERS[1:]:
+            port = getattr(self, attribute)
+            if port is None or gateway in OPTIONAL_KEYS_UNKNOWN:
+                continue
+            if str(self.overrides.get(key, "on")) == "off":
+                continue
+            if gateway and str(self.overrides.get(f"{gateway}.enable", "on")) in ("off", "false"):
+                continue
+            ports.append(port)
         return ports
 
     def mosquitto_config_text(self):
@@ -156,23 +183,15 @@ class Broker:
             if self.process.poll() is not None:
                 self.log_file.close()
                 log = self.log()
-                for key in ("tcp.listener.external", "stomp.listener"):
-                    if f"unknown key '{key}'" in log and key not in OPTIONAL_KEYS_UNKNOWN:
-                        OPTIONAL_KEYS_UNKNOWN.add(key)  # a build without that gateway
-                        if key.startswith("tcp."):
-                            self.tcp_gateway_port = None
-                        if key.startswith("stomp."):
-                            self.stomp_port = None
+                for gateway in ("tcp", "stomp"):
+                    if f"unknown key '{gateway}." in log and gateway not in OPTIONAL_KEYS_UNKNOWN:
+                        OPTIONAL_KEYS_UNKNOWN.add(gateway)  # a build without that gateway
                         self.log_path.unlink()
                         return self.start(_attempt)
                 clash = "cannot bind" in log or "Address already in use" in log
                 if clash and _attempt < 3 and not self.started:
                     # free_port() raced with another worker: new ports, new try.
-                    self.port, self.internal_port = free_port(), free_port()
-                    if self.tcp_gateway_port is not None:
-                        self.tcp_gateway_port = free_port()
-                    if self.stomp_port is not None:
-                        self.stomp_port = free_port()
+                    self.new_ports()
                     return self.start(_attempt + 1)
                 raise RuntimeError(f"broker exited at start-up:\n{log}")
             try:
@@ -239,11 +258,17 @@ class PahoClient:
     """paho-mqtt with its network loop in a thread and received messages in a queue."""
 
     def __init__(self, broker, client_id, protocol=mqtt.MQTTv311, clean=True, keepalive=60,
-                 properties=None, will=None, connect=True):
+                 properties=None, will=None, connect=True, transport="tcp", port=None,
+                 tls=None):
+        """transport "websockets" talks MQTT over WebSocket (path /mqtt); `tls` holds
+        tls_set() arguments; `port` replaces the broker's MQTT/TCP port."""
         self.protocol = protocol
         clean_session = None if protocol == mqtt.MQTTv5 else clean
         self.client = mqtt.Client(client_id=client_id, clean_session=clean_session,
-                                  protocol=protocol)
+                                  protocol=protocol, transport=transport)
+        if tls is not None:
+            self.client.tls_set(**tls)
+        self.port = port
         self.messages = queue.Queue()
         self.connack = queue.Queue()
         self.disconnects = queue.Queue()
@@ -267,7 +292,8 @@ class PahoClient:
         kwargs = {}
         if self.protocol == mqtt.MQTTv5:
             kwargs = {"clean_start": self.clean, "properties": self.properties}
-        self.client.connect(self.broker.host, self.broker.port, self.keepalive, **kwargs)
+        self.client.connect(self.broker.host, self.port or self.broker.port, self.keepalive,
+                            **kwargs)
         self.client.loop_start()
         flags, rc, props = self.connack.get(timeout=10)
         assert rc == 0, f"CONNACK {rc}"

@@ -1,6 +1,7 @@
 """A small MQTT 3.1/3.1.1/5.0 client over a raw socket, for tests that need byte-level control:
 hand-made packets, not acknowledging, dropping the connection at a chosen moment."""
 import socket
+import ssl
 import struct
 import time
 
@@ -244,8 +245,13 @@ class Closed(Exception):
 class FramedSocket:
     """A client socket that reads whole frames; subclasses say what a frame is (_parse)."""
 
-    def __init__(self, port, host="127.0.0.1"):
+    def __init__(self, port, host="127.0.0.1", tls=None, before=b""):
+        """tls: an ssl.SSLContext to talk TLS; before: bytes sent ahead of it (a PROXY header)."""
         self.sock = socket.create_connection((host, port), timeout=10)
+        if before:
+            self.sock.sendall(before)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         self.buffer = b""
 
     def send(self, data):
@@ -264,7 +270,7 @@ class FramedSocket:
             self.sock.settimeout(remaining)
             try:
                 chunk = self.sock.recv(65536)
-            except ConnectionResetError:
+            except (ConnectionResetError, ssl.SSLError):
                 chunk = b""
             except socket.timeout:
                 raise TimeoutError("nothing from the server")
@@ -293,8 +299,8 @@ class FramedSocket:
 
 
 class RawClient(FramedSocket):
-    def __init__(self, port, version=V311, host="127.0.0.1"):
-        super().__init__(port, host)
+    def __init__(self, port, version=V311, host="127.0.0.1", **kwargs):
+        super().__init__(port, host, **kwargs)
         self.version = version
 
     def _parse(self):

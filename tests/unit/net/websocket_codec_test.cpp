@@ -571,6 +571,15 @@ TEST(WebSocketUpgrade, TruncatedHeadIsIncompleteUntilTheEnd) {
   EXPECT_EQ(parse_upgrade_request(kRequest).state, UpgradeParse::State::complete);
 }
 
+TEST(WebSocketUpgrade, BytesThatCannotStartARequestFailAtOnce) {
+  const std::string mqtt_connect("\x10\x13\x00\x04MQTT\x04\x02\x00\x3c", 12);
+  const auto parsed = parse_upgrade_request(mqtt_connect);
+  ASSERT_EQ(parsed.state, UpgradeParse::State::error);
+  EXPECT_EQ(parsed.error.status, 400);
+  EXPECT_EQ(parse_upgrade_request("GE").state, UpgradeParse::State::incomplete);
+  EXPECT_EQ(parse_upgrade_request("GET /mq").state, UpgradeParse::State::incomplete);
+}
+
 TEST(WebSocketUpgrade, OversizeHead) {
   const std::string padding = "X-Padding: " + std::string(9000, 'p') + "\r\n";
   const std::string big =
