@@ -259,7 +259,8 @@ class Builder {
         listener.access[index] = std::string(values::trim(entry.value));
         return;
       }
-      if (auto setter = keys::listener_setter(kind, sub)) return setter(listener.settings, entry.value);
+      if (auto setter = keys::listener_setter(kind, sub))
+        return setter(listener.settings, entry.value);
       if (keys::is_ignored_listener_key(sub)) return ignore(entry);
     } else if (keys::is_ignored(key)) {
       return ignore(entry);

@@ -172,8 +172,7 @@ const SetterMap<WebSocketSettings>& websocket_setters() {
          w.mqtt_path = text(s);
          if (!w.mqtt_path.starts_with('/')) throw std::invalid_argument("a path starting with /");
        }},
-      {"verify_protocol_header",
-       [](auto& w, auto s) { w.verify_protocol_header = v::boolean(s); }},
+      {"verify_protocol_header", [](auto& w, auto s) { w.verify_protocol_header = v::boolean(s); }},
       {"proxy_address_header", [](auto& w, auto s) { w.proxy_address_header = text(s); }},
       {"proxy_port_header", [](auto& w, auto s) { w.proxy_port_header = text(s); }},
       {"check_origin_enable", [](auto& w, auto s) { w.check_origin_enable = v::boolean(s); }},

@@ -51,7 +51,7 @@ struct WebSocketSettings {
   std::string proxy_port_header;       // X-Forwarded-Port
   bool check_origin_enable = false;
   std::vector<std::string> allowed_origins;
-  std::uint64_t max_frame_size = 0;  // bytes per message, 0 = unlimited
+  std::uint64_t max_frame_size = 0;    // bytes per message, 0 = unlimited
   std::optional<Millis> idle_timeout;  // for the upgrade request; unset = the zone's idle_timeout
 
   bool operator==(const WebSocketSettings&) const = default;

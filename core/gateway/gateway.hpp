@@ -19,13 +19,13 @@ namespace gatemq::gateway {
 
 // Per-gateway counters, readable from any thread (management API, $SYS later).
 struct GatewayStats {
-  std::atomic<std::uint64_t> clients{0};          // connected now
-  std::atomic<std::uint64_t> connects{0};         // accepted CONNECTs since start
+  std::atomic<std::uint64_t> clients{0};   // connected now
+  std::atomic<std::uint64_t> connects{0};  // accepted CONNECTs since start
   std::atomic<std::uint64_t> auth_failures{0};
-  std::atomic<std::uint64_t> messages_up{0};      // device -> broker
-  std::atomic<std::uint64_t> messages_down{0};    // broker -> device
+  std::atomic<std::uint64_t> messages_up{0};       // device -> broker
+  std::atomic<std::uint64_t> messages_down{0};     // broker -> device
   std::atomic<std::uint64_t> messages_dropped{0};  // could not be framed or not authorized
-  std::atomic<std::uint64_t> malformed{0};        // bad input, protocol violations
+  std::atomic<std::uint64_t> malformed{0};         // bad input, protocol violations
 };
 
 class Gateway {

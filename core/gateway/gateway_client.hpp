@@ -18,10 +18,10 @@
 namespace gatemq::gateway {
 
 struct GatewayClientOptions {
-  std::string gateway;      // "tcp"
-  std::string listener;     // "tcp-gateway:external"
+  std::string gateway;   // "tcp"
+  std::string listener;  // "tcp-gateway:external"
   std::string zone = "external";
-  std::string mountpoint;   // template: %c, %u, %e, %a
+  std::string mountpoint;  // template: %c, %u, %e, %a
 };
 
 class GatewayClient {

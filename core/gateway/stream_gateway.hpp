@@ -25,8 +25,7 @@ class StreamGateway : public Gateway {
   StreamGateway(broker::Broker& broker, std::string name,
                 std::vector<config::ListenerSettings> listeners);
   // The connections of one listener ("<name>:<listener>" in logs).
-  virtual net::ConnectionFactory connection_factory(
-      const config::ListenerSettings& listener) = 0;
+  virtual net::ConnectionFactory connection_factory(const config::ListenerSettings& listener) = 0;
   // "tcp-gateway" for plain listeners, "tcp-gateway:ssl" for TLS ones: the listener's kind in
   // logs, before ":<listener name>".
   std::string listener_kind(const config::ListenerSettings& listener) const;

@@ -39,7 +39,8 @@ AccessRules::Rule AccessRules::parse(std::string_view text) {
   rule.prefix = max_prefix;
   if (slash != std::string_view::npos) {
     const auto digits = target.substr(slash + 1);
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), rule.prefix);
+    const auto [end, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), rule.prefix);
     if (ec != std::errc() || end != digits.data() + digits.size() || rule.prefix > max_prefix) {
       fail();
     }
@@ -65,7 +66,8 @@ bool AccessRules::in_network(const asio::ip::address& peer, const Rule& rule) {
     }
     return true;
   };
-  if (address.is_v4()) return prefix_equal(address.to_v4().to_bytes(), rule.network.to_v4().to_bytes());
+  if (address.is_v4())
+    return prefix_equal(address.to_v4().to_bytes(), rule.network.to_v4().to_bytes());
   return prefix_equal(address.to_v6().to_bytes(), rule.network.to_v6().to_bytes());
 }
 

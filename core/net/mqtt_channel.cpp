@@ -177,8 +177,8 @@ void MqttChannel::handle(mqtt::Packet&& packet) {
           }
         } else if constexpr (std::is_same_v<T, mqtt::Pubrel>) {
           const bool known = session_->release_qos2(value.packet_id);
-          write_packet(mqtt::Pubcomp{value.packet_id,
-                                     known ? rc::kSuccess : rc::kPacketIdentifierNotFound, {}});
+          write_packet(mqtt::Pubcomp{
+              value.packet_id, known ? rc::kSuccess : rc::kPacketIdentifierNotFound, {}});
         } else if constexpr (std::is_same_v<T, mqtt::Pubcomp>) {
           session_->on_pubcomp(value.packet_id);
         } else if constexpr (std::is_same_v<T, mqtt::Subscribe>) {
@@ -232,9 +232,9 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
     return;
   }
   if (connect.properties.authentication_method) {
-    refuse_connect(rc::kBadAuthenticationMethod,
-                   "authentication method '" + *connect.properties.authentication_method +
-                       "' is not configured");
+    refuse_connect(rc::kBadAuthenticationMethod, "authentication method '" +
+                                                     *connect.properties.authentication_method +
+                                                     "' is not configured");
     return;
   }
   if (!broker_.authenticate(client_, connect.password)) {
@@ -271,8 +271,7 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
                                w.properties, client_.client_id),
           delay};
     } else {
-      spdlog::warn("{} will topic '{}' not authorized; will dropped", client_.log_name(),
-                   w.topic);
+      spdlog::warn("{} will topic '{}' not authorized; will dropped", client_.log_name(), w.topic);
     }
   }
 
@@ -530,10 +529,10 @@ bool MqttChannel::accepts(const broker::Delivery& delivery) const {
   if (client_max_packet_size_ == 0) return true;
   const auto& message = *delivery.message;
   // Upper bound: the forwarded properties plus expiry (5 bytes) and subscription id (5 bytes).
-  const auto topic = std::string_view(message.topic).substr(
-      std::min(message.topic.size(), client_.mountpoint.size()));
-  const auto size = mqtt::encoded_publish_size(topic, message.properties,
-                                               message.payload.size(), delivery.qos, version_) +
+  const auto topic = std::string_view(message.topic)
+                         .substr(std::min(message.topic.size(), client_.mountpoint.size()));
+  const auto size = mqtt::encoded_publish_size(topic, message.properties, message.payload.size(),
+                                               delivery.qos, version_) +
                     10;
   return size <= client_max_packet_size_;
 }
@@ -596,11 +595,10 @@ void MqttChannel::flush() {
   writing_.swap(pending_);
   pending_.clear();
   write_in_progress_ = true;
-  transport_->async_write(
-      asio::buffer(writing_),
-      [self = shared_from_this()](const std::error_code& error, std::size_t) {
-        self->on_written(error);
-      });
+  transport_->async_write(asio::buffer(writing_),
+                          [self = shared_from_this()](const std::error_code& error, std::size_t) {
+                            self->on_written(error);
+                          });
   if (context_->send_timeout.count() > 0) {
     send_timer_.expires_after(context_->send_timeout);
     send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
@@ -612,8 +610,7 @@ void MqttChannel::flush() {
 void MqttChannel::on_send_timeout() {
   if (state_ == State::Closed) return;
   spdlog::warn("{} send timeout: the client has not read for {} ms{}", client_.log_name(),
-               context_->send_timeout.count(),
-               context_->send_timeout_close ? ", closing" : "");
+               context_->send_timeout.count(), context_->send_timeout_close ? ", closing" : "");
   if (!context_->send_timeout_close) return;
   close(CloseKind::Abnormal, "send timeout");
   finish_close();

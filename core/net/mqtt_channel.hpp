@@ -25,7 +25,7 @@ namespace gatemq::net {
 struct ChannelContext {
   std::string listener_name;  // "tcp:external"
   std::string zone_name;
-  std::string mountpoint;     // listener's, before placeholder expansion
+  std::string mountpoint;  // listener's, before placeholder expansion
   config::ZoneSettings zone;
   // A write that makes no progress for this long means the client stopped reading.
   std::chrono::milliseconds send_timeout{15000};

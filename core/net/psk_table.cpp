@@ -28,8 +28,7 @@ PskTable PskTable::parse(std::string_view text, const std::string& delimiter,
     if (line.empty() || line.front() == '#') continue;
     const auto split = line.find(delimiter);
     const auto where = source + ":" + std::to_string(line_number);
-    if (split == std::string_view::npos || split == 0 ||
-        split + delimiter.size() == line.size()) {
+    if (split == std::string_view::npos || split == 0 || split + delimiter.size() == line.size()) {
       throw std::runtime_error(where + ": expected 'identity" + delimiter + "secret'");
     }
     // mbedTLS as built by Debian takes keys up to 32 bytes (MBEDTLS_PSK_MAX_LEN).

@@ -10,7 +10,6 @@
 
 namespace gatemq::net {
 
-
 TcpListener::TcpListener(broker::Broker& broker, config::ListenerSettings settings,
                          std::string kind, ConnectionFactory factory)
     : broker_(broker),
@@ -64,8 +63,8 @@ void TcpListener::start() {
   const asio::ip::tcp::endpoint endpoint(address, settings_.port);
   const auto fail = [&](const char* step) {
     throw std::runtime_error("listener " + name() + ": cannot " + step + " " +
-                             settings_.bind_address + ":" + std::to_string(settings_.port) +
-                             ": " + error.message());
+                             settings_.bind_address + ":" + std::to_string(settings_.port) + ": " +
+                             error.message());
   };
   acceptor_.open(endpoint.protocol(), error);
   if (error) fail("open");
@@ -130,11 +129,11 @@ void TcpListener::accept_next() {
     });
     return;
   }
-  acceptor_.async_accept(broker_.workers().next(),
-                         [self = shared_from_this()](const std::error_code& error,
-                                                     asio::ip::tcp::socket socket) {
-                           self->on_accepted(error, std::move(socket));
-                         });
+  acceptor_.async_accept(
+      broker_.workers().next(),
+      [self = shared_from_this()](const std::error_code& error, asio::ip::tcp::socket socket) {
+        self->on_accepted(error, std::move(socket));
+      });
 }
 
 void TcpListener::apply_socket_options(asio::ip::tcp::socket& socket) {
@@ -171,8 +170,8 @@ void TcpListener::on_accepted(const std::error_code& error, asio::ip::tcp::socke
     const auto now = std::chrono::steady_clock::now();
     if (now - last_refusal_log_ > std::chrono::seconds(1)) {  // one line per second at most
       last_refusal_log_ = now;
-      spdlog::warn("listener {}: refused {}:{}: {}", name(),
-                   peer.address().to_string(), peer.port(), why);
+      spdlog::warn("listener {}: refused {}:{}: {}", name(), peer.address().to_string(),
+                   peer.port(), why);
     }
     std::error_code ignored;
     socket.close(ignored);

@@ -133,9 +133,9 @@ TlsContext::TlsContext(const config::TlsSettings& settings, std::shared_ptr<cons
                                      sizeof kPersonalization - 1)) {
     fail("cannot seed the random generator", rc);
   }
-  if (int rc = mbedtls_ssl_config_defaults(&c.config, MBEDTLS_SSL_IS_SERVER,
-                                           MBEDTLS_SSL_TRANSPORT_STREAM,
-                                           MBEDTLS_SSL_PRESET_DEFAULT)) {
+  if (int rc =
+          mbedtls_ssl_config_defaults(&c.config, MBEDTLS_SSL_IS_SERVER,
+                                      MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) {
     fail("cannot set TLS defaults", rc);
   }
   mbedtls_ssl_conf_rng(&c.config, mbedtls_ctr_drbg_random, &c.random);

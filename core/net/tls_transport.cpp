@@ -92,9 +92,7 @@ struct TlsTransport::State final : TlsSessionData, std::enable_shared_from_this<
     return 0;
   }
 
-  static State& from(void* bio) {
-    return static_cast<State&>(*static_cast<TlsSessionData*>(bio));
-  }
+  static State& from(void* bio) { return static_cast<State&>(*static_cast<TlsSessionData*>(bio)); }
 
   static int bio_send(void* bio, const unsigned char* data, std::size_t size) {
     auto& self = from(bio);
@@ -127,16 +125,15 @@ struct TlsTransport::State final : TlsSessionData, std::enable_shared_from_this<
   void read_inner(std::function<void()> next) {
     if (inner_error) return next();  // bio_receive reports it
     inner_reading = true;
-    inner->async_read_some(asio::buffer(read_chunk),
-                           [self = shared_from_this(), next = std::move(next)](
-                               const std::error_code& error, std::size_t size) {
-                             self->inner_reading = false;
-                             self->received.insert(self->received.end(), self->read_chunk.begin(),
-                                                   self->read_chunk.begin() +
-                                                       static_cast<std::ptrdiff_t>(size));
-                             if (error && size == 0) self->inner_error = error;
-                             next();
-                           });
+    inner->async_read_some(
+        asio::buffer(read_chunk), [self = shared_from_this(), next = std::move(next)](
+                                      const std::error_code& error, std::size_t size) {
+          self->inner_reading = false;
+          self->received.insert(self->received.end(), self->read_chunk.begin(),
+                                self->read_chunk.begin() + static_cast<std::ptrdiff_t>(size));
+          if (error && size == 0) self->inner_error = error;
+          next();
+        });
   }
 
   // Moves pending ciphertext to the socket, one inner write at a time.
@@ -145,27 +142,27 @@ struct TlsTransport::State final : TlsSessionData, std::enable_shared_from_this<
     writing.clear();
     writing.swap(pending);
     inner_writing = true;
-    inner->async_write(asio::buffer(writing), [self = shared_from_this()](
-                                                  const std::error_code& error, std::size_t size) {
-      self->inner_writing = false;
-      if (error) {
-        self->write_error = error;
-        self->fail_writes(error);
-        return;
-      }
-      self->flushed += size;
-      while (!self->write_waiters.empty() &&
-             self->write_waiters.front().flushed_target <= self->flushed) {
-        auto waiter = std::move(self->write_waiters.front());
-        self->write_waiters.pop_front();
-        waiter.handler({}, waiter.plaintext_size);
-      }
-      if (self->closing && self->pending.empty()) {
-        self->inner->close();
-        return;
-      }
-      self->flush();
-    });
+    inner->async_write(asio::buffer(writing),
+                       [self = shared_from_this()](const std::error_code& error, std::size_t size) {
+                         self->inner_writing = false;
+                         if (error) {
+                           self->write_error = error;
+                           self->fail_writes(error);
+                           return;
+                         }
+                         self->flushed += size;
+                         while (!self->write_waiters.empty() &&
+                                self->write_waiters.front().flushed_target <= self->flushed) {
+                           auto waiter = std::move(self->write_waiters.front());
+                           self->write_waiters.pop_front();
+                           waiter.handler({}, waiter.plaintext_size);
+                         }
+                         if (self->closing && self->pending.empty()) {
+                           self->inner->close();
+                           return;
+                         }
+                         self->flush();
+                       });
   }
 
   void fail_writes(const std::error_code& error) {
@@ -210,8 +207,8 @@ struct TlsTransport::State final : TlsSessionData, std::enable_shared_from_this<
   }
 
   void read_step(asio::mutable_buffer buffer, Handler handler) {
-    const int rc = mbedtls_ssl_read(&ssl, static_cast<unsigned char*>(buffer.data()),
-                                    buffer.size());
+    const int rc =
+        mbedtls_ssl_read(&ssl, static_cast<unsigned char*>(buffer.data()), buffer.size());
     flush();
     if (rc > 0) return handler({}, static_cast<std::size_t>(rc));
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {

@@ -31,18 +31,29 @@ class Setup : public std::enable_shared_from_this<Setup> {
   }
 
  private:
-  void arm(std::chrono::milliseconds timeout) {
+  // Starts a stage bounded by `timeout`: on expiry the connection is logged and closed, and the
+  // stage's pending step then fails into fail(), which does nothing more.
+  void arm(std::string_view stage, std::chrono::milliseconds timeout) {
+    stage_ = stage;
     timer_.expires_after(timeout);
-    timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-      if (error || self->done_) return;
-      self->timed_out_ = true;
-      self->transport_->close();  // the pending handshake step fails and reports it
-    });
+    timer_.async_wait(
+        [self = shared_from_this(), armed = ++generation_](const std::error_code& error) {
+          // A stage that finished as the timer fired has moved on: its generation is stale.
+          if (error || self->done_ || armed != self->generation_) return;
+          self->timed_out_ = true;
+          self->fail(self->stage_, "timed out", true);
+        });
+  }
+
+  void disarm() {
+    ++generation_;
+    timer_.cancel();
   }
 
   void fail(std::string_view stage, const std::string& reason, bool quiet = false) {
+    if (done_) return;
     done_ = true;
-    timer_.cancel();
+    disarm();
     const auto why = timed_out_ ? std::string("timed out") : reason;
     if (quiet || timed_out_) {
       spdlog::info("listener {}: {} dropped during {}: {}", listener_name_, peer_, stage, why);
@@ -58,7 +69,7 @@ class Setup : public std::enable_shared_from_this<Setup> {
   }
 
   void read_proxy_header() {
-    arm(layers_->proxy_protocol_timeout);
+    arm("the PROXY header", layers_->proxy_protocol_timeout);
     read_proxy_bytes();
   }
 
@@ -66,8 +77,8 @@ class Setup : public std::enable_shared_from_this<Setup> {
     const auto wanted = std::max<std::size_t>(proxy::bytes_wanted(proxy_bytes_), 1);
     chunk_.resize(wanted);
     transport_->async_read_some(
-        asio::buffer(chunk_), [self = shared_from_this()](const std::error_code& error,
-                                                          std::size_t size) {
+        asio::buffer(chunk_),
+        [self = shared_from_this()](const std::error_code& error, std::size_t size) {
           if (error) return self->fail("the PROXY header", error.message(), is_disconnect(error));
           self->proxy_bytes_.append(self->chunk_.data(), size);
           const auto parsed = proxy::parse(self->proxy_bytes_);
@@ -82,10 +93,10 @@ class Setup : public std::enable_shared_from_this<Setup> {
           std::optional<std::pair<std::string, std::uint16_t>> client;
           if (!parsed.header.local && parsed.header.source) {
             client.emplace(parsed.header.source->host, parsed.header.source->port);
-            self->peer_ = client->first + ":" + std::to_string(client->second) + " (via " +
-                          self->peer_ + ")";
+            self->peer_ =
+                client->first + ":" + std::to_string(client->second) + " (via " + self->peer_ + ")";
           }
-          self->timer_.cancel();
+          self->disarm();
           self->transport_ = std::make_unique<ProxiedTransport>(
               std::move(self->transport_), self->proxy_bytes_.substr(parsed.consumed),
               std::move(client));
@@ -99,32 +110,33 @@ class Setup : public std::enable_shared_from_this<Setup> {
     auto tls = std::make_unique<TlsTransport>(layers_->tls, std::move(transport_));
     auto& handshake = *tls;
     transport_ = std::move(tls);
-    arm(layers_->tls_handshake_timeout);
+    arm("the TLS handshake", layers_->tls_handshake_timeout);
     handshake.async_handshake([self = shared_from_this()](const std::error_code& error) {
       if (error) return self->fail("the TLS handshake", error.message(), is_disconnect(error));
-      self->timer_.cancel();
+      self->disarm();
       self->start_websocket();
     });
   }
 
   void start_websocket() {
     if (!layers_->websocket) return finish();
-    auto websocket = std::make_unique<WebSocketTransport>(std::move(transport_), *layers_->websocket);
+    auto websocket =
+        std::make_unique<WebSocketTransport>(std::move(transport_), *layers_->websocket);
     auto& upgrade = *websocket;
     transport_ = std::move(websocket);
-    arm(layers_->websocket_timeout);
+    arm("the WebSocket upgrade", layers_->websocket_timeout);
     upgrade.async_accept([self = shared_from_this()](const std::error_code& error) {
       if (error) {
         return self->fail("the WebSocket upgrade", error.message(), is_disconnect(error));
       }
-      self->timer_.cancel();
+      self->disarm();
       self->finish();
     });
   }
 
   void finish() {
     done_ = true;
-    timer_.cancel();
+    disarm();
     ready_(std::move(transport_));
   }
 
@@ -136,6 +148,8 @@ class Setup : public std::enable_shared_from_this<Setup> {
   std::string peer_;  // for logs: "host:port", with the proxy's address once known
   std::string proxy_bytes_;
   std::string chunk_;
+  std::string_view stage_;        // the stage running now, for the timeout's log line
+  std::uint64_t generation_ = 0;  // bumped by every arm() and disarm()
   bool timed_out_ = false;
   bool done_ = false;
 };

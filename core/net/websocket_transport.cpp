@@ -20,17 +20,28 @@ class WebSocketCategory final : public std::error_category {
   const char* name() const noexcept override { return "websocket"; }
   std::string message(int value) const override {
     switch (value) {
-      case 400: return "bad upgrade request (400)";
-      case 403: return "origin not allowed (403)";
-      case 404: return "wrong path (404)";
-      case 405: return "not a GET request (405)";
-      case 426: return "unsupported WebSocket version (426)";
-      case 431: return "upgrade request too large (431)";
-      case ws::kCloseProtocolError: return "WebSocket protocol error (1002)";
-      case ws::kCloseUnsupportedData: return "text frame; MQTT needs binary frames (1003)";
-      case ws::kCloseInvalidPayload: return "invalid frame payload (1007)";
-      case ws::kCloseMessageTooBig: return "message larger than max_frame_size (1009)";
-      default: return "WebSocket error " + std::to_string(value);
+      case 400:
+        return "bad upgrade request (400)";
+      case 403:
+        return "origin not allowed (403)";
+      case 404:
+        return "wrong path (404)";
+      case 405:
+        return "not a GET request (405)";
+      case 426:
+        return "unsupported WebSocket version (426)";
+      case 431:
+        return "upgrade request too large (431)";
+      case ws::kCloseProtocolError:
+        return "WebSocket protocol error (1002)";
+      case ws::kCloseUnsupportedData:
+        return "text frame; MQTT needs binary frames (1003)";
+      case ws::kCloseInvalidPayload:
+        return "invalid frame payload (1007)";
+      case ws::kCloseMessageTooBig:
+        return "message larger than max_frame_size (1009)";
+      default:
+        return "WebSocket error " + std::to_string(value);
     }
   }
 };
@@ -69,8 +80,8 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
   std::string subprotocol;
   std::optional<std::string> forwarded_host;
   std::optional<std::uint16_t> forwarded_port;
-  bool open = false;     // upgrade answered with 101
-  bool closing = false;  // a close frame is queued or sent, or close() was called
+  bool open = false;           // upgrade answered with 101
+  bool closing = false;        // a close frame is queued or sent, or close() was called
   std::error_code read_error;  // sticky: what every later read reports
 
   std::string plaintext;  // payload of binary messages not yet handed to the reader
@@ -87,22 +98,21 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
         decoder(ws_settings.max_frame_size) {}
 
   void read_head(std::function<void(const std::error_code&)> handler) {
-    inner->async_read_some(
-        asio::buffer(read_chunk),
-        [self = shared_from_this(), handler = std::move(handler)](const std::error_code& error,
-                                                                  std::size_t size) mutable {
-          if (error) return handler(error);
-          self->head.append(self->read_chunk.data(), size);
-          const auto parsed = ws::parse_upgrade_request(self->head);
-          switch (parsed.state) {
-            case ws::UpgradeParse::State::incomplete:
-              return self->read_head(std::move(handler));
-            case ws::UpgradeParse::State::error:
-              return self->refuse(parsed.error, std::move(handler));
-            case ws::UpgradeParse::State::complete:
-              return self->answer(parsed, std::move(handler));
-          }
-        });
+    inner->async_read_some(asio::buffer(read_chunk),
+                           [self = shared_from_this(), handler = std::move(handler)](
+                               const std::error_code& error, std::size_t size) mutable {
+                             if (error) return handler(error);
+                             self->head.append(self->read_chunk.data(), size);
+                             const auto parsed = ws::parse_upgrade_request(self->head);
+                             switch (parsed.state) {
+                               case ws::UpgradeParse::State::incomplete:
+                                 return self->read_head(std::move(handler));
+                               case ws::UpgradeParse::State::error:
+                                 return self->refuse(parsed.error, std::move(handler));
+                               case ws::UpgradeParse::State::complete:
+                                 return self->answer(parsed, std::move(handler));
+                             }
+                           });
   }
 
   void refuse(const ws::HttpError& error, std::function<void(const std::error_code&)> handler) {
@@ -112,16 +122,15 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
     handler(websocket_error(error.status));
   }
 
-  void answer(const ws::UpgradeParse& parsed,
-              std::function<void(const std::error_code&)> handler) {
+  void answer(const ws::UpgradeParse& parsed, std::function<void(const std::error_code&)> handler) {
     const auto& request = parsed.request;
     if (request.target != settings.mqtt_path) {
       return refuse({404, "Not Found"}, std::move(handler));
     }
     if (settings.check_origin_enable) {
       const auto* origin = request.header("origin");
-      if (!origin || std::ranges::find(settings.allowed_origins, *origin) ==
-                         settings.allowed_origins.end()) {
+      if (!origin ||
+          std::ranges::find(settings.allowed_origins, *origin) == settings.allowed_origins.end()) {
         return refuse({403, "Forbidden"}, std::move(handler));
       }
     }
@@ -147,8 +156,8 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
   void read_forwarded_address(const ws::UpgradeRequest& request) {
     if (!settings.proxy_address_header.empty()) {
       if (const auto* value = request.header(lower(settings.proxy_address_header))) {
-        const auto first = config::values::trim(std::string_view(*value).substr(
-            0, value->find(',')));
+        const auto first =
+            config::values::trim(std::string_view(*value).substr(0, value->find(',')));
         if (!first.empty()) forwarded_host = std::string(first);
       }
     }
@@ -258,14 +267,14 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
     }
     if (plaintext_offset < plaintext.size()) return handler({}, take_plaintext(buffer));
     if (read_error) return handler(read_error, 0);
-    inner->async_read_some(
-        asio::buffer(read_chunk),
-        [self = shared_from_this(), buffer, handler = std::move(handler)](
-            const std::error_code& error, std::size_t size) mutable {
-          if (size > 0) self->decoder.feed(std::string_view(self->read_chunk.data(), size));
-          if (error && size == 0) self->read_error = error;
-          self->read_step(buffer, std::move(handler));
-        });
+    inner->async_read_some(asio::buffer(read_chunk),
+                           [self = shared_from_this(), buffer, handler = std::move(handler)](
+                               const std::error_code& error, std::size_t size) mutable {
+                             if (size > 0)
+                               self->decoder.feed(std::string_view(self->read_chunk.data(), size));
+                             if (error && size == 0) self->read_error = error;
+                             self->read_step(buffer, std::move(handler));
+                           });
   }
 };
 
@@ -298,15 +307,15 @@ void WebSocketTransport::async_read_some(asio::mutable_buffer buffer, Handler ha
 void WebSocketTransport::async_write(asio::const_buffer buffer, Handler handler) {
   auto& state = *state_;
   if (state.closing || state.write_error) {
-    const auto error = state.write_error ? state.write_error
-                                         : std::error_code(asio::error::operation_aborted);
+    const auto error =
+        state.write_error ? state.write_error : std::error_code(asio::error::operation_aborted);
     asio::post(executor(), [handler = std::move(handler), error] { handler(error, 0); });
     return;
   }
-  state.queue(ws::encode_frame(ws::Opcode::binary,
-                               std::string_view(static_cast<const char*>(buffer.data()),
-                                                buffer.size())),
-              buffer.size(), std::move(handler));
+  state.queue(
+      ws::encode_frame(ws::Opcode::binary,
+                       std::string_view(static_cast<const char*>(buffer.data()), buffer.size())),
+      buffer.size(), std::move(handler));
   state.pump();
 }
 

@@ -43,16 +43,23 @@ std::string escape_header(std::string_view text, Version version) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case ':': out += "\\c"; break;
-      case '\n': out += "\\n"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case ':':
+        out += "\\c";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       case '\r':
         if (version == Version::v12) {
           out += "\\r";
           break;
         }
         [[fallthrough]];
-      default: out += c;
+      default:
+        out += c;
     }
   }
   return out;
@@ -69,14 +76,21 @@ std::optional<std::string> unescape_header(std::string_view text, Version versio
     }
     if (i + 1 == text.size()) return std::nullopt;
     switch (text[++i]) {
-      case '\\': out += '\\'; break;
-      case 'c': out += ':'; break;
-      case 'n': out += '\n'; break;
+      case '\\':
+        out += '\\';
+        break;
+      case 'c':
+        out += ':';
+        break;
+      case 'n':
+        out += '\n';
+        break;
       case 'r':
         if (version != Version::v12) return std::nullopt;
         out += '\r';
         break;
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
   return out;

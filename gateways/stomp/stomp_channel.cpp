@@ -1,8 +1,8 @@
 #include "gateways/stomp/stomp_channel.hpp"
 
-#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <asio/post.hpp>
 #include <random>
 
 #include "core/mqtt/reason_code.hpp"
@@ -104,8 +104,8 @@ void StompChannel::read() {
 bool StompChannel::process_input() {
   std::size_t used = 0;
   while (state_ != State::Closed && !writer_.closing()) {
-    auto parsed = parse_frame(std::string_view(input_).substr(used), version_,
-                              context_->settings.limits);
+    auto parsed =
+        parse_frame(std::string_view(input_).substr(used), version_, context_->settings.limits);
     if (parsed.status == ParseResult::Status::NeedMore) break;
     if (parsed.status == ParseResult::Status::Invalid) {
       context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
@@ -203,18 +203,17 @@ void StompChannel::handle_connect(const Frame& frame) {
                    {"session", client_.info().client_id}},
                   ""};
   if (version_ != Version::v10) {
-    connected.headers.emplace_back(
-        "heart-beat", std::to_string(kServerHeartbeat.count()) + "," +
-                          std::to_string(kServerHeartbeat.count()));
+    connected.headers.emplace_back("heart-beat", std::to_string(kServerHeartbeat.count()) + "," +
+                                                     std::to_string(kServerHeartbeat.count()));
   }
   write_frame(connected);
   if (version_ != Version::v10) {
-    const auto send_every = client_wants == 0
-                                ? std::chrono::milliseconds(0)
-                                : std::max(kServerHeartbeat, std::chrono::milliseconds(client_wants));
-    const auto expect_every = client_send == 0
-                                  ? std::chrono::milliseconds(0)
-                                  : std::max(kServerHeartbeat, std::chrono::milliseconds(client_send));
+    const auto send_every =
+        client_wants == 0 ? std::chrono::milliseconds(0)
+                          : std::max(kServerHeartbeat, std::chrono::milliseconds(client_wants));
+    const auto expect_every =
+        client_send == 0 ? std::chrono::milliseconds(0)
+                         : std::max(kServerHeartbeat, std::chrono::milliseconds(client_send));
     arm_heartbeats(send_every, expect_every);
   }
 }
@@ -245,7 +244,8 @@ void StompChannel::handle_subscribe(const Frame& frame) {
   const std::string subscription_id = id ? *id : (version_ == Version::v10 ? *destination : "");
   if (subscription_id.empty()) return fail("SUBSCRIBE without an id", &frame);
   for (const auto& [key, existing] : subscriptions_) {
-    if (existing.id == subscription_id) return fail("duplicate subscription id " + subscription_id, &frame);
+    if (existing.id == subscription_id)
+      return fail("duplicate subscription id " + subscription_id, &frame);
   }
   AckMode ack = AckMode::Auto;
   if (const auto* mode = frame.header("ack")) {
@@ -273,7 +273,8 @@ void StompChannel::handle_unsubscribe(const Frame& frame) {
   const auto* id = frame.header("id");
   const auto* destination = frame.header("destination");
   for (auto it = subscriptions_.begin(); it != subscriptions_.end(); ++it) {
-    if ((id && it->second.id == *id) || (!id && destination && it->second.destination == *destination)) {
+    if ((id && it->second.id == *id) ||
+        (!id && destination && it->second.destination == *destination)) {
       client_.unsubscribe(it->second.destination);
       subscriptions_.erase(it);
       send_receipt(frame);
@@ -290,8 +291,8 @@ void StompChannel::acknowledge(const Frame& frame, bool positive) {
   auto found = unacked_.find(*id);
   if (found == unacked_.end()) return;  // already acknowledged, or a QoS 0 message
   auto subscription = subscriptions_.find(found->second.subscription);
-  const bool cumulative = subscription != subscriptions_.end() &&
-                          subscription->second.ack == AckMode::Client;
+  const bool cumulative =
+      subscription != subscriptions_.end() && subscription->second.ack == AckMode::Client;
   if (!positive) {
     // NACK: the message is not consumed; send it again, still unacknowledged.
     write_frame(found->second.message);
@@ -381,7 +382,9 @@ void StompChannel::fail(const std::string& message, const Frame* cause) {
   close(broker::CloseKind::Abnormal, message);
 }
 
-void StompChannel::write_frame(const Frame& frame) { write_raw(encode_frame(frame, version_)); }
+void StompChannel::write_frame(const Frame& frame) {
+  write_raw(encode_frame(frame, version_));
+}
 
 void StompChannel::write_raw(std::string bytes) {
   if (state_ == State::Closed) return;

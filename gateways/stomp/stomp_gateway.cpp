@@ -53,8 +53,8 @@ StompGateway::StompGateway(broker::Broker& broker, StompGatewaySettings settings
 
 net::ConnectionFactory StompGateway::connection_factory(const config::ListenerSettings& listener) {
   std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
-      ChannelContext{broker_, stats_, settings_, listener_kind(listener) + ":" + listener.name, listener.zone,
-                     listener.send_timeout});
+      ChannelContext{broker_, stats_, settings_, listener_kind(listener) + ":" + listener.name,
+                     listener.zone, listener.send_timeout});
   return [context](std::unique_ptr<net::Transport> transport) {
     return std::static_pointer_cast<net::Connection>(
         std::make_shared<StompChannel>(context, std::move(transport)));
@@ -62,13 +62,13 @@ net::ConnectionFactory StompGateway::connection_factory(const config::ListenerSe
 }
 
 GatewayDescriptor describe() {
-  return GatewayDescriptor{"stomp", "stomp.",
-                           [](broker::Broker& broker, GatewayConfig& config)
-                               -> std::unique_ptr<Gateway> {
-                             auto settings = read_settings(config);
-                             if (!settings) return nullptr;
-                             return std::make_unique<StompGateway>(broker, std::move(*settings));
-                           }};
+  return GatewayDescriptor{
+      "stomp", "stomp.",
+      [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
+        auto settings = read_settings(config);
+        if (!settings) return nullptr;
+        return std::make_unique<StompGateway>(broker, std::move(*settings));
+      }};
 }
 
 }  // namespace gatemq::gateway::stomp

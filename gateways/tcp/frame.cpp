@@ -5,8 +5,7 @@ namespace gatemq::gateway::tcp {
 namespace {
 
 bool has_length(FrameType type) {
-  return type == FrameType::Connect || type == FrameType::Connack ||
-         type == FrameType::Datatrans;
+  return type == FrameType::Connect || type == FrameType::Connack || type == FrameType::Datatrans;
 }
 
 void put_u16(std::string& out, std::size_t value) {
@@ -22,8 +21,8 @@ void put_string(std::string& out, std::string_view value) {
 // Reads a two-byte length and that many bytes; false when the input is too short.
 bool take_string(std::string_view& input, std::string& out) {
   if (input.size() < 2) return false;
-  const std::size_t length = (static_cast<std::uint8_t>(input[0]) << 8) |
-                             static_cast<std::uint8_t>(input[1]);
+  const std::size_t length =
+      (static_cast<std::uint8_t>(input[0]) << 8) | static_cast<std::uint8_t>(input[1]);
   if (input.size() < 2 + length) return false;
   out.assign(input.substr(2, length));
   input.remove_prefix(2 + length);
@@ -50,8 +49,8 @@ ParseResult parse_frame(std::string_view input, std::size_t max_payload) {
     return result;
   }
   if (input.size() < 3) return result;
-  const std::size_t length = (static_cast<std::uint8_t>(input[1]) << 8) |
-                             static_cast<std::uint8_t>(input[2]);
+  const std::size_t length =
+      (static_cast<std::uint8_t>(input[1]) << 8) | static_cast<std::uint8_t>(input[2]);
   if (length > max_payload) {
     result.status = ParseResult::Status::Invalid;
     result.error = "payload of " + std::to_string(length) + " bytes exceeds max_packet_size " +

@@ -1,7 +1,8 @@
 #include "gateways/tcp/tcp_channel.hpp"
 
-#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
+
+#include <asio/post.hpp>
 
 #include "core/mqtt/reason_code.hpp"
 

@@ -18,8 +18,8 @@ std::optional<TcpGatewaySettings> read_settings(GatewayConfig& config) {
   config::ListenerSettings tls_prototype;
   tls_prototype.kind = "ssl";
   tls_prototype.tls = config::ssl_listener_defaults().tls;
-  settings.listeners = config.listeners("listener.ssl", {{"external", "0.0.0.0:8091"}},
-                                        "external", tls_prototype);
+  settings.listeners =
+      config.listeners("listener.ssl", {{"external", "0.0.0.0:8091"}}, "external", tls_prototype);
   auto plain = config.listeners("listener", {{"external", "0.0.0.0:8090"}}, "external");
   settings.listeners.insert(settings.listeners.begin(), plain.begin(), plain.end());
   config.finish();
@@ -32,8 +32,8 @@ TcpGateway::TcpGateway(broker::Broker& broker, TcpGatewaySettings settings)
 
 net::ConnectionFactory TcpGateway::connection_factory(const config::ListenerSettings& listener) {
   std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(
-      ChannelContext{broker_, stats_, settings_, listener_kind(listener) + ":" + listener.name, listener.zone,
-                     listener.send_timeout});
+      ChannelContext{broker_, stats_, settings_, listener_kind(listener) + ":" + listener.name,
+                     listener.zone, listener.send_timeout});
   return [context](std::unique_ptr<net::Transport> transport) {
     return std::static_pointer_cast<net::Connection>(
         std::make_shared<TcpChannel>(context, std::move(transport)));
