@@ -154,6 +154,10 @@ TlsContext::TlsContext(const config::TlsSettings& settings, std::shared_ptr<cons
     if (int rc = mbedtls_pk_parse_keyfile(&c.key, settings.keyfile.c_str(), nullptr)) {
       fail("cannot load keyfile " + file(settings.keyfile), rc);
     }
+    // mbedTLS would only find out in the first handshake.
+    if (int rc = mbedtls_pk_check_pair(&c.certificate.pk, &c.key)) {
+      fail("certfile and keyfile do not go together", rc);
+    }
     if (int rc = mbedtls_ssl_conf_own_cert(&c.config, &c.certificate, &c.key)) {
       fail("certfile and keyfile do not go together", rc);
     }

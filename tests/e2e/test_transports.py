@@ -164,6 +164,42 @@ def test_big_messages_over_tls_both_directions(broker, paho):
     assert tls.expect().payload == payload[::-1]
 
 
+@pytest.mark.broker_config({"listener.ssl.external.ciphers": "ECDHE-ECDSA-AES128-GCM-SHA256"})
+def test_cipher_list_is_honoured(broker):
+    client = mqtt_raw.RawClient(broker.ssl_port, tls=tls_context())
+    assert client.sock.cipher()[0] == "ECDHE-ECDSA-AES128-GCM-SHA256"
+    assert client.sock.version() == "TLSv1.2"
+    context = tls_context()
+    context.set_ciphers("ECDHE-ECDSA-AES256-GCM-SHA384")
+    with pytest.raises(ssl.SSLError):
+        mqtt_raw.RawClient(broker.ssl_port, tls=context)
+
+
+def test_tls_sessions_are_resumed(broker):
+    context = tls_context()
+    context.maximum_version = ssl.TLSVersion.TLSv1_2  # session reuse as TLS 1.2 clients do it
+    first = context.wrap_socket(socket.create_connection((broker.host, broker.ssl_port)),
+                                server_hostname="localhost")
+    session = first.session
+    first.close()
+    second = context.wrap_socket(socket.create_connection((broker.host, broker.ssl_port)),
+                                 server_hostname="localhost", session=session)
+    assert second.session_reused
+    second.close()
+
+
+@pytest.mark.broker_config({"listener.ssl.external.access.1": "deny 127.0.0.0/8",
+                            "listener.ssl.external.access.2": "allow all",
+                            "listener.ws.external.max_connections": "1"})
+def test_access_rules_and_limits_apply_to_tls_and_websocket_listeners(broker):
+    denied = socket.create_connection((broker.host, broker.ssl_port), timeout=10)
+    assert denied.recv(10) == b""
+    first = WebSocket(broker.ws_port)
+    assert first.status == 101
+    second = socket.create_connection((broker.host, broker.ws_port), timeout=10)
+    assert second.recv(10) == b"", "max_connections = 1"
+
+
 # --- TLS-PSK -------------------------------------------------------------------------------------
 
 @pytest.fixture
