@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/mqtt/reason_code.hpp"
+#include "core/router/topic.hpp"
 
 namespace gatemq::gateway::stomp {
 
@@ -184,7 +185,17 @@ void StompChannel::handle_connect(const Frame& frame) {
                             *passcode == settings.default_passcode;
   GatewayClient::Connection connection;
   const auto* client_id = frame.header("client-id");
-  connection.client_id = client_id && !client_id->empty() ? *client_id : generated_client_id();
+  // A client that names itself gets a durable session, as an MQTT client with clean_session
+  // false: subscriptions and unacknowledged messages survive a disconnect for the zone's
+  // session_expiry_interval. Anonymous connections get a clean one.
+  const bool durable = client_id && !client_id->empty();
+  connection.client_id = durable ? *client_id : generated_client_id();
+  if (durable) {
+    connection.clean_start = false;
+    const auto& zone = context_->broker.settings().zone(context_->zone);
+    connection.session_expiry_seconds =
+        static_cast<std::uint32_t>(zone.session_expiry_interval.count());
+  }
   if (login) connection.username = *login;
   if (passcode) connection.password = *passcode;
   if (!anonymous_ok && !default_user) {
@@ -196,6 +207,13 @@ void StompChannel::handle_connect(const Frame& frame) {
     return fail("Login or passcode is wrong", &frame);
   }
   state_ = State::Connected;
+  if (const auto& session = client_.session(); durable && session) {
+    for (const auto& [filter, record] : session->subscriptions()) {
+      if (!record.subscription_id) continue;
+      resumed_[*record.subscription_id] = filter;
+      next_subscription_ = std::max(next_subscription_, *record.subscription_id + 1);
+    }
+  }
   const auto [client_send, client_wants] = parse_heartbeat(frame.header("heart-beat"));
   Frame connected{"CONNECTED",
                   {{"version", version_text(version_)},
@@ -257,7 +275,8 @@ void StompChannel::handle_subscribe(const Frame& frame) {
       return fail("unknown ack mode " + *mode, &frame);
     }
   }
-  const auto key = next_subscription_++;
+  const auto resumed = take_resumed(*destination);
+  const auto key = resumed ? *resumed : next_subscription_++;
   // QoS 1 in the session: a message stays unacknowledged until the client ACKs it (or, with
   // ack:auto, until it is written).
   const auto granted = client_.subscribe(*destination, 1, key);
@@ -267,6 +286,23 @@ void StompChannel::handle_subscribe(const Frame& frame) {
   }
   subscriptions_[key] = Subscription{subscription_id, *destination, ack, {}};
   send_receipt(frame);
+  if (auto held = held_.find(key); held != held_.end()) {
+    auto waiting = std::move(held->second);
+    held_.erase(held);
+    for (auto& publish : waiting) deliver(std::move(publish));
+  }
+}
+
+std::optional<std::uint32_t> StompChannel::take_resumed(const std::string& destination) {
+  const auto filter = router::apply_mountpoint(client_.info().mountpoint, destination);
+  for (auto it = resumed_.begin(); it != resumed_.end(); ++it) {
+    if (it->second == filter) {
+      const auto key = it->first;
+      resumed_.erase(it);
+      return key;
+    }
+  }
+  return std::nullopt;
 }
 
 void StompChannel::handle_unsubscribe(const Frame& frame) {
@@ -334,6 +370,11 @@ void StompChannel::deliver(broker::OutboundPublish&& publish) {
   auto subscription = delivery.subscription_id ? subscriptions_.find(*delivery.subscription_id)
                                                : subscriptions_.end();
   const auto& session = client_.session();
+  if (subscription == subscriptions_.end() && delivery.subscription_id &&
+      resumed_.contains(*delivery.subscription_id)) {
+    held_[*delivery.subscription_id].push_back(std::move(publish));
+    return;
+  }
   if (subscription == subscriptions_.end()) {
     // Unsubscribed meanwhile: nothing to deliver to, but the session must not wait for it.
     if (publish.packet_id != 0 && session) session->on_delivery_refused(publish.packet_id);

@@ -77,6 +77,8 @@ class StompChannel final : public net::Connection,
   void handle_unsubscribe(const Frame& frame);
   void acknowledge(const Frame& frame, bool positive);
   void deliver(broker::OutboundPublish&& publish);
+  // The broker subscription id a resumed session used for `destination`, if any.
+  std::optional<std::uint32_t> take_resumed(const std::string& destination);
   void send_receipt(const Frame& frame);
   void fail(const std::string& message, const Frame* cause = nullptr);
   void write_frame(const Frame& frame);
@@ -98,6 +100,11 @@ class StompChannel final : public net::Connection,
   std::map<std::string, Unacked> unacked_;  // by message-id
   std::uint64_t next_message_ = 1;
   std::map<std::string, std::vector<Frame>> transactions_;
+  // A durable session (CONNECT with client-id) resumed with subscriptions: broker subscription
+  // id -> filter, until the client SUBSCRIBEs to that destination again. Deliveries for them,
+  // unacknowledged ones from the last connection first, wait in held_ until then.
+  std::map<std::uint32_t, std::string> resumed_;
+  std::map<std::uint32_t, std::deque<broker::OutboundPublish>> held_;
   asio::steady_timer idle_timer_;
   asio::steady_timer send_heartbeat_timer_;
   asio::steady_timer receive_heartbeat_timer_;

@@ -38,13 +38,15 @@ class Listener(stomp.ConnectionListener):
 def stomp_client(broker):
     created = []
 
-    def make(version="1.2", login=None, passcode=None, heartbeats=(0, 0), connect=True):
+    def make(version="1.2", login=None, passcode=None, heartbeats=(0, 0), connect=True,
+             client_id=None):
         kwargs = {} if version == "1.0" else {"heartbeats": heartbeats}  # 1.0 has none
         conn = CONNECTIONS[version]([(broker.host, broker.stomp_port)], **kwargs)
         listener = Listener()
         conn.set_listener("", listener)
         if connect:
-            conn.connect(login, passcode, wait=True)
+            headers = {"client-id": client_id} if client_id else None
+            conn.connect(login, passcode, wait=True, headers=headers)
         created.append(conn)
         return conn, listener
 
@@ -105,11 +107,12 @@ def test_client_ack_mode_redelivers_on_nack_and_completes_on_ack(raw, stomp_clie
     assert listener.receipts.get(timeout=10) == "acked-1"
 
 
-def test_transactions_commit_and_abort(raw, stomp_client):
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
+def test_transactions_commit_and_abort(raw, stomp_client, version):
     subscriber = raw(V311)
     subscriber.connect("tx-watch")
     subscriber.subscribe("tx/#", 0)
-    conn, listener = stomp_client("1.2")
+    conn, listener = stomp_client(version)
     tx = conn.begin()
     conn.send("tx/a", "dropped", transaction=tx)
     conn.abort(tx)
@@ -184,18 +187,21 @@ def test_duplicate_subscription_id_is_an_error(broker):
     assert b"duplicate subscription id 0" in data
 
 
-def test_server_sends_heartbeats_and_drops_silent_clients(broker):
+@pytest.mark.parametrize("version", ["1.1", "1.2"])  # 1.0 has no heart-beating
+def test_server_sends_heartbeats_and_drops_silent_clients(broker, version):
     with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
         # The client can send every 1 s and wants one every 1 s; then it stays silent.
-        sock.sendall(b"CONNECT\naccept-version:1.2\nheart-beat:1000,1000\n\n\0")
+        sock.sendall(b"CONNECT\naccept-version:" + version.encode() +
+                     b"\nheart-beat:1000,1000\n\n\0")
         data = read_until_closed(sock, timeout=20)
     connected, _, rest = data.partition(b"\0")
     assert b"heart-beat:1000,1000" in connected
     assert rest.count(b"\n") >= 1  # at least one server heart-beat before the close
 
 
-def test_client_heartbeats_keep_the_connection(stomp_client):
-    conn, listener = stomp_client("1.2", heartbeats=(1000, 1000))
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_client_heartbeats_keep_the_connection(stomp_client, version):
+    conn, listener = stomp_client(version, heartbeats=(1000, 1000))
     time.sleep(3.5)
     assert conn.is_connected()
     assert listener.disconnected.empty()
@@ -226,3 +232,68 @@ def test_client_ack_mode_is_cumulative(raw, stomp_client):
     conn.nack(frames[0].headers["ack"])
     publisher.publish("cumulative", "marker", qos=0)
     assert listener.messages.get(timeout=10).body == "marker"
+
+
+def test_stomp_11_nack_redelivers_and_ack_completes(raw, stomp_client):
+    conn, listener = stomp_client("1.1")
+    receipt(conn, listener, conn.subscribe, destination="acked11", id="a",
+            ack="client-individual")
+    publisher = raw(V311)
+    publisher.connect("pub")
+    publisher.publish("acked11", "one", qos=1, packet_id=1)
+    first = listener.messages.get(timeout=10)
+    assert "ack" not in first.headers, "the ack header is 1.2's"
+    conn.nack(first.headers["message-id"], "a")
+    again = listener.messages.get(timeout=10)
+    assert again.body == "one"
+    conn.ack(again.headers["message-id"], "a", receipt="acked-11")
+    assert listener.receipts.get(timeout=10) == "acked-11"
+
+
+def test_stomp_10_client_ack(raw, stomp_client):
+    conn, listener = stomp_client("1.0")
+    receipt(conn, listener, conn.subscribe, destination="acked10", id="a", ack="client")
+    publisher = raw(V311)
+    publisher.connect("pub")
+    publisher.publish("acked10", "one", qos=1, packet_id=1)
+    first = listener.messages.get(timeout=10)
+    conn.ack(first.headers["message-id"], receipt="acked-10")
+    assert listener.receipts.get(timeout=10) == "acked-10"
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
+def test_unacknowledged_messages_come_back_after_a_reconnect(raw, stomp_client, version):
+    """A client-id makes the session durable: what was unacknowledged at the disconnect, and
+    what arrived while away, is delivered again once the client subscribes again."""
+    conn, listener = stomp_client(version, client_id=f"durable-{version}")
+    receipt(conn, listener, conn.subscribe, destination="durable/t", id="d", ack="client")
+    publisher = raw(V311)
+    publisher.connect("pub")
+    publisher.publish("durable/t", "one", qos=1, packet_id=1)
+    assert listener.messages.get(timeout=10).body == "one"
+    conn.disconnect()  # without an ACK
+    publisher.publish("durable/t", "two", qos=1, packet_id=2)
+    again, listener = stomp_client(version, client_id=f"durable-{version}")
+    receipt(again, listener, again.subscribe, destination="durable/t", id="d", ack="auto")
+    assert [listener.messages.get(timeout=10).body for _ in range(2)] == ["one", "two"]
+    again.disconnect()
+    # auto-acknowledged this time: a third connection gets only what is new
+    third, listener = stomp_client(version, client_id=f"durable-{version}")
+    receipt(third, listener, third.subscribe, destination="durable/t", id="d")
+    publisher.publish("durable/t", "three", qos=1, packet_id=3)
+    assert listener.messages.get(timeout=10).body == "three"
+    assert listener.messages.empty()
+
+
+def test_anonymous_sessions_are_clean(raw, stomp_client):
+    conn, listener = stomp_client("1.2")
+    receipt(conn, listener, conn.subscribe, destination="clean/t", id="c", ack="client")
+    publisher = raw(V311)
+    publisher.connect("pub")
+    publisher.publish("clean/t", "one", qos=1, packet_id=1)
+    assert listener.messages.get(timeout=10).body == "one"
+    conn.disconnect()
+    again, listener = stomp_client("1.2")
+    receipt(again, listener, again.subscribe, destination="clean/t", id="c")
+    publisher.publish("clean/t", "two", qos=1, packet_id=2)
+    assert listener.messages.get(timeout=10).body == "two"
