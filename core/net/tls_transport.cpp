@@ -67,7 +67,8 @@ struct TlsTransport::State final : TlsSessionData, std::enable_shared_from_this<
   // Ciphertext received and not yet consumed by mbedTLS.
   std::vector<unsigned char> received;
   std::size_t received_offset = 0;
-  std::array<unsigned char, 16 * 1024> read_chunk;
+  // Small: mbedTLS keeps its own 16 KB record buffers; this only feeds them.
+  std::array<unsigned char, 4 * 1024> read_chunk;
   bool inner_reading = false;
   std::error_code inner_error;  // eof or a socket error from the inner transport
 

@@ -76,7 +76,7 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
   config::WebSocketSettings settings;
   ws::FrameDecoder decoder;
   std::string head;  // the upgrade request as received so far
-  std::array<char, 16 * 1024> read_chunk;
+  std::array<char, 4 * 1024> read_chunk;  // per idle connection: kept small
   std::string subprotocol;
   std::optional<std::string> forwarded_host;
   std::optional<std::uint16_t> forwarded_port;
