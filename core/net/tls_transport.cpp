@@ -8,6 +8,7 @@
 #include <array>
 #include <asio/error.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <deque>
 #include <string>
 #include <vector>
@@ -78,6 +79,7 @@ struct TlsTransport::State final : TlsSessionData, std::enable_shared_from_this<
   std::uint64_t appended = 0, flushed = 0;
   std::deque<WriteWaiter> write_waiters;
   std::error_code write_error;
+  std::unique_ptr<asio::steady_timer> linger;  // bounds close_notify's flush
 
   State(std::shared_ptr<const TlsContext> tls_context, std::unique_ptr<Transport> inner_transport)
       : context(std::move(tls_context)), inner(std::move(inner_transport)) {
@@ -164,6 +166,14 @@ struct TlsTransport::State final : TlsSessionData, std::enable_shared_from_this<
                          }
                          self->flush();
                        });
+  }
+
+  // Closes the socket after kCloseGrace unless the last flush closed it first.
+  void close_later() {
+    linger = std::make_unique<asio::steady_timer>(inner->executor(), kCloseGrace);
+    linger->async_wait([self = shared_from_this()](const std::error_code& error) {
+      if (!error) self->inner->close();
+    });
   }
 
   void fail_writes(const std::error_code& error) {
@@ -282,7 +292,7 @@ void TlsTransport::close() {
     mbedtls_ssl_close_notify(&state.ssl);  // best effort: queued, then the flush closes
     if (!state.pending.empty()) {
       state.flush();
-      if (state.inner_writing) return;
+      if (state.inner_writing) return state.close_later();
     }
   }
   state.inner->close();

@@ -6,12 +6,17 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/buffer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <system_error>
 
 namespace gatemq::net {
+
+// How long a layer's goodbye (TLS close_notify, WebSocket close frame) may take to write before
+// the socket is closed anyway: a peer that stopped reading must not keep a connection alive.
+inline constexpr std::chrono::seconds kCloseGrace{2};
 
 // What a TLS handshake learned about the peer (peer_cert_as_username, PSK identity, logs).
 struct TlsPeer {

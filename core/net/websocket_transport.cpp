@@ -4,6 +4,7 @@
 #include <array>
 #include <asio/error.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <cctype>
 #include <cstring>
 #include <deque>
@@ -91,6 +92,7 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
   bool writing = false;
   bool close_after_flush = false;
   std::error_code write_error;
+  std::unique_ptr<asio::steady_timer> linger;  // bounds the close frame's flush
 
   State(std::unique_ptr<Transport> inner_transport, const config::WebSocketSettings& ws_settings)
       : inner(std::move(inner_transport)),
@@ -117,8 +119,8 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
 
   void refuse(const ws::HttpError& error, std::function<void(const std::error_code&)> handler) {
     queue(ws::error_response(error), 0, nullptr);
-    close_after_flush = true;
-    pump();
+    closing = true;
+    close_when_flushed();
     handler(websocket_error(error.status));
   }
 
@@ -214,8 +216,17 @@ struct WebSocketTransport::State : std::enable_shared_from_this<State> {
     if (closing) return;
     closing = true;
     queue(ws::encode_frame(ws::Opcode::close, ws::encode_close(code, reason)), 0, nullptr);
+    close_when_flushed();
+  }
+
+  // The socket closes once everything queued is written, or after kCloseGrace if it never is.
+  void close_when_flushed() {
     close_after_flush = true;
     pump();
+    linger = std::make_unique<asio::steady_timer>(inner->executor(), kCloseGrace);
+    linger->async_wait([self = shared_from_this()](const std::error_code& error) {
+      if (!error) self->inner->close();
+    });
   }
 
   std::size_t take_plaintext(asio::mutable_buffer buffer) {
@@ -326,6 +337,8 @@ void WebSocketTransport::close() {
     return;
   }
   state.closing = true;
+  // A refusal or close frame on its way closes the socket itself (or its linger timer does).
+  if (state.close_after_flush && state.writing) return;
   state.close_after_flush = true;
   state.inner->close();
 }
