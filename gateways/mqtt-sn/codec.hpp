@@ -48,7 +48,12 @@ enum class MessageType : std::uint8_t {
 
 // §5.3.10, table 5. Unscoped with a fixed underlying type so that any wire byte (0x04..0xFF
 // are reserved) is still a valid value and survives a decode/encode round trip.
-enum ReturnCode : std::uint8_t { accepted = 0, congestion = 1, invalid_topic_id = 2, not_supported = 3 };
+enum ReturnCode : std::uint8_t {
+  accepted = 0,
+  congestion = 1,
+  invalid_topic_id = 2,
+  not_supported = 3
+};
 
 // §5.3.4, table 6, bits 1-0.
 enum class TopicIdType : std::uint8_t { normal = 0, predefined = 1, short_name = 2, reserved = 3 };
@@ -97,7 +102,7 @@ struct GwInfo {
 
 // §5.4.4 (protocol id is fixed to 0x01 and therefore not a field)
 struct Connect {
-  Flags flags;  // will, clean_session are meaningful
+  Flags flags;                 // will, clean_session are meaningful
   std::uint16_t duration = 0;  // keep-alive, seconds
   std::string client_id;  // the spec says 1-23 characters; that policy is the gateway's to apply
   bool operator==(const Connect&) const = default;
@@ -268,11 +273,11 @@ struct Encapsulated {
   bool operator==(const Encapsulated&) const = default;
 };
 
-using Message = std::variant<Advertise, SearchGw, GwInfo, Connect, Connack, WillTopicReq, WillTopic,
-                             WillMsgReq, WillMsg, Register, Regack, Publish, Puback, Pubcomp, Pubrec,
-                             Pubrel, Subscribe, Suback, Unsubscribe, Unsuback, Pingreq, Pingresp,
-                             Disconnect, WillTopicUpd, WillTopicResp, WillMsgUpd, WillMsgResp,
-                             Encapsulated>;
+using Message =
+    std::variant<Advertise, SearchGw, GwInfo, Connect, Connack, WillTopicReq, WillTopic, WillMsgReq,
+                 WillMsg, Register, Regack, Publish, Puback, Pubcomp, Pubrec, Pubrel, Subscribe,
+                 Suback, Unsubscribe, Unsuback, Pingreq, Pingresp, Disconnect, WillTopicUpd,
+                 WillTopicResp, WillMsgUpd, WillMsgResp, Encapsulated>;
 
 enum class DecodeError {
   too_short,     // fewer bytes than a length field and a type need
