@@ -4,7 +4,6 @@
 own, so tests see every datagram. The self-test is test_mqttsn_client.py.
 """
 import socket
-import threading
 
 from mqttsn_codec import *  # noqa: F401,F403 (tests use the constants through this module)
 from mqttsn_codec import Codec, Message

@@ -2,11 +2,10 @@
 vectors decode, bad datagrams are refused, and every Client call works against a fake gateway.
 No broker needed."""
 import socket
-import struct
 import threading
 
 from mqttsn_codec import *  # noqa: F401,F403
-from mqttsn_client import Client, MqttSnError  # noqa: F401
+from mqttsn_client import Client
 
 
 # ---- self-test ----------------------------------------------------------------------------------

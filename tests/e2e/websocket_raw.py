@@ -3,7 +3,6 @@ merged MQTT packets, text and unmasked frames, pings, oversize messages, odd upg
 import base64
 import os
 import socket
-import ssl
 import struct
 
 OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 1, 2, 8, 9, 10
