@@ -194,7 +194,15 @@ def test_tls_sessions_are_resumed(broker):
 def test_access_rules_and_limits_apply_to_tls_and_websocket_listeners(broker):
     denied = socket.create_connection((broker.host, broker.ssl_port), timeout=10)
     assert denied.recv(10) == b""
-    first = WebSocket(broker.ws_port)
+    # The start-up probe's connection may still hold the one slot for a moment.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            first = WebSocket(broker.ws_port)
+            break
+        except (ConnectionError, OSError):
+            assert time.monotonic() < deadline, "the only slot never freed"
+            time.sleep(0.05)
     assert first.status == 101
     second = socket.create_connection((broker.host, broker.ws_port), timeout=10)
     assert second.recv(10) == b"", "max_connections = 1"
