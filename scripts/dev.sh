@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(cmake ninja-build g++ ccache libasio-dev libspdlog-dev nlohmann-json3-dev
-                libmbedtls-dev libgtest-dev)
+                libmbedtls-dev libgtest-dev libcrypt-dev)
 TEST_PACKAGES=(mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
                python3-pytest-xdist python3-stomp openssl)
 JOBS=$(nproc)

@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
 
   gatemq::config::Settings settings;
   try {
-    settings = gatemq::config::load_settings(config_file, gatemq::config::process_environment(),
-                                             sections);
+    settings =
+        gatemq::config::load_settings(config_file, gatemq::config::process_environment(), sections);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gatemq: configuration error: %s\n", e.what());
     return 1;

@@ -14,10 +14,11 @@ namespace {
 constexpr std::chrono::seconds kDrainLimit{5};
 }  // namespace
 
-Server::Server(config::Settings settings, const gateway::Registry& gateways)
-    : registry_(gateways) {
+Server::Server(config::Settings settings, const gateway::Registry& gateways) : registry_(gateways) {
   workers_ = std::make_unique<broker::Workers>(settings.node.workers);
+  access_control_ = std::make_unique<auth::AccessControl>(settings);
   broker_ = std::make_unique<broker::Broker>(std::move(settings), *workers_);
+  access_control_->install(broker_->hooks());
 }
 
 Server::~Server() {
@@ -29,9 +30,11 @@ Server::~Server() {
   listeners_.clear();
   gateways_.clear();
   signals_.reset();
+  reload_signal_.reset();
   drain_timer_.reset();
   workers_.reset();
   broker_.reset();
+  access_control_.reset();
 }
 
 void Server::start() {
@@ -47,11 +50,13 @@ void Server::start() {
   signals_->async_wait([this](const std::error_code& error, int signal_number) {
     if (!error) on_signal(signal_number);
   });
+  reload_signal_ = std::make_unique<asio::signal_set>(housekeeping, SIGHUP);
+  wait_for_reload();
   drain_timer_ = std::make_unique<asio::steady_timer>(housekeeping);
 
   // Logged before the workers run, so the lines are out before the first client is served.
-  spdlog::info("gatemq {} started as {} with {} I/O worker(s)", GATEMQ_VERSION,
-               settings.node.name, workers_->size());
+  spdlog::info("gatemq {} started as {} with {} I/O worker(s)", GATEMQ_VERSION, settings.node.name,
+               workers_->size());
   for (const auto& listener : listeners_) {
     const auto& ls = listener->settings();
     spdlog::info("listening: {} (zone {}, max_connections {}, max_conn_rate {}/s{})",
@@ -85,7 +90,24 @@ void Server::start_gateways() {
   }
 }
 
-void Server::run() { workers_->join(); }
+void Server::run() {
+  workers_->join();
+}
+
+// SIGHUP re-reads what can change without a restart: the ACL file (and empties ACL caches).
+void Server::wait_for_reload() {
+  reload_signal_->async_wait([this](const std::error_code& error, int) {
+    if (error) return;
+    try {
+      access_control_->reload_acl();
+      spdlog::warn("SIGHUP: reloaded {} ({} rules)", broker_->settings().acl.file,
+                   access_control_->acl_rule_count());
+    } catch (const std::exception& e) {
+      spdlog::error("SIGHUP: ACL not reloaded, the old rules stay: {}", e.what());
+    }
+    wait_for_reload();
+  });
+}
 
 void Server::on_signal(int signal_number) {
   if (stopping_) return;
@@ -121,6 +143,7 @@ void Server::wait_for_connections_to_close(std::chrono::steady_clock::time_point
 void Server::finish_shutdown() {
   drain_timer_->cancel();
   signals_->cancel();
+  reload_signal_->cancel();
   broker_->shutdown();
   spdlog::info("stopped");
   workers_->stop();

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/auth/access_control.hpp"
 #include "core/broker/broker.hpp"
 #include "core/broker/workers.hpp"
 #include "core/config/settings.hpp"
@@ -29,10 +30,13 @@ class Server {
 
  private:
   void on_signal(int signal_number);
+  void wait_for_reload();
   void wait_for_connections_to_close(std::chrono::steady_clock::time_point deadline);
   void finish_shutdown();
 
   std::unique_ptr<broker::Workers> workers_;
+  // Before the broker: its hooks call into it until the broker is gone.
+  std::unique_ptr<auth::AccessControl> access_control_;
   std::unique_ptr<broker::Broker> broker_;
   void start_gateways();
 
@@ -40,6 +44,7 @@ class Server {
   std::vector<std::shared_ptr<net::TcpListener>> listeners_;
   std::vector<std::unique_ptr<gateway::Gateway>> gateways_;
   std::unique_ptr<asio::signal_set> signals_;
+  std::unique_ptr<asio::signal_set> reload_signal_;  // SIGHUP
   std::unique_ptr<asio::steady_timer> drain_timer_;
   bool stopping_ = false;
 };

@@ -40,7 +40,9 @@ Broker::Broker(config::Settings settings, Workers& workers)
       workers_(workers),
       retainer_(retainer_limits(settings_.retainer)) {}
 
-Broker::~Broker() { shutdown(); }
+Broker::~Broker() {
+  shutdown();
+}
 
 bool Broker::authenticate(const ClientInfo& client,
                           const std::optional<std::string>& password) const {
@@ -74,8 +76,7 @@ OpenSessionResult Broker::open_session(OpenSessionRequest request,
         entry.session->detach(old_sink.get());
         old_sink->close_by_broker(mqtt::rc::kSessionTakenOver);
         spdlog::info("client {} taken over by a new connection from {}:{}",
-                     request.client.client_id, request.client.peer_host,
-                     request.client.peer_port);
+                     request.client.client_id, request.client.peer_host, request.client.peer_port);
         if (entry.will && (request.clean_start || entry.will->delay_seconds == 0)) {
           wills_to_publish.push_back(*entry.will);
         }
@@ -232,10 +233,10 @@ std::size_t Broker::publish(const MessagePtr& message) {
   targets.clear();
   {
     std::shared_lock lock(router_mutex_);
-    router_.match(message->topic, [&](const std::string&, const Session*,
-                                      const Subscriber& subscriber) {
-      targets.push_back(subscriber);
-    });
+    router_.match(message->topic,
+                  [&](const std::string&, const Session*, const Subscriber& subscriber) {
+                    targets.push_back(subscriber);
+                  });
   }
   std::size_t delivered = 0;
   for (auto& target : targets) {
@@ -266,7 +267,12 @@ std::uint8_t Broker::subscribe(const SessionPtr& session, const ClientInfo& clie
   if (!zone.mqtt.wildcard_subscription && router::has_wildcard(filter)) {
     return mqtt::rc::kWildcardSubscriptionsNotSupported;
   }
-  if (!authorize(client, AclAction::Subscribe, filter)) return mqtt::rc::kNotAuthorized;
+  // ACL rules see the filter as the client wrote it, as for publish: without the mountpoint.
+  std::string_view as_written = filter;
+  if (!client.mountpoint.empty() && as_written.starts_with(client.mountpoint)) {
+    as_written.remove_prefix(client.mountpoint.size());
+  }
+  if (!authorize(client, AclAction::Subscribe, as_written)) return mqtt::rc::kNotAuthorized;
   if (zone.max_subscriptions != 0 && session->subscription_count() >= zone.max_subscriptions &&
       !session->subscriptions().contains(filter)) {
     return mqtt::rc::kQuotaExceeded;

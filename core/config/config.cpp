@@ -156,6 +156,10 @@ class Builder {
       settings_.listeners.push_back(listener.settings);
     }
     settings_.zones = std::move(zones);
+    for (auto [credentials, target] : {std::pair{&users_, &settings_.auth.users},
+                                       std::pair{&clients_, &settings_.auth.clients}}) {
+      for (auto& [index, credential] : *credentials) target->push_back(std::move(credential));
+    }
     return std::move(settings_);
   }
 
@@ -232,6 +236,8 @@ class Builder {
     }
     if (key == kGatewayEtcDir) return;  // used while reading, see load_settings()
     if (auto setter = keys::global_setter(key)) return setter(settings_, entry.value);
+    if (key.starts_with("auth.user.")) return set_credential(users_, "username", entry, 10);
+    if (key.starts_with("auth.client.")) return set_credential(clients_, "clientid", entry, 12);
     if (key.starts_with("mqtt.")) {
       if (auto setter = keys::mqtt_setter(key.substr(5)))
         return setter(settings_.mqtt, entry.value);
@@ -278,6 +284,34 @@ class Builder {
     return kKinds[kind_index(kind)];
   }
 
+  // auth.user.<N>.username|password|salt (auth.client.<N>.clientid|...): one credential per N.
+  static void set_credential(std::map<std::uint64_t, Credential>& credentials,
+                             std::string_view name_field, const Entry& entry,
+                             std::size_t prefix_size) {
+    const auto rest = std::string_view(entry.key).substr(prefix_size);
+    auto dot = rest.find('.');
+    std::uint64_t index = 0;
+    try {
+      index = values::unsigned_integer(rest.substr(0, dot), 1u << 20);
+    } catch (const std::invalid_argument&) {
+      dot = std::string_view::npos;
+    }
+    const auto field = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+    auto& credential = credentials[index];
+    const auto value = std::string(values::trim(entry.value));
+    if (field == name_field) {
+      credential.name = value;
+    } else if (field == "password") {
+      credential.password = value;
+    } else if (field == "salt") {
+      credential.salt = value;
+    } else {
+      throw ConfigError(entry.origin + ": unknown key '" + entry.key + "' (expected " +
+                        entry.key.substr(0, prefix_size) + "<N>." + std::string(name_field) +
+                        ", .password or .salt)");
+    }
+  }
+
   static void set_address(PendingListener& listener, std::string_view value) {
     if (values::trim(value) == "off") {
       listener.enabled = false;
@@ -297,6 +331,7 @@ class Builder {
   const std::vector<SectionSpec>& sections_;
   Settings settings_;
   std::vector<ZoneEntry> zone_entries_;
+  std::map<std::uint64_t, Credential> users_, clients_;  // auth.user.N / auth.client.N by N
   // Keyed by (index in kKinds, name): tcp listeners first, as Settings documents.
   std::map<std::pair<std::size_t, std::string>, PendingListener> listeners_;
 };

@@ -188,6 +188,21 @@ const SetterMap<Settings>& global_setters() {
       {"node.name", [](auto& g, auto s) { g.node.name = v::name(s); }},
       {"node.workers", [](auto& g, auto s) { g.node.workers = bounded<unsigned>(s, 1024); }},
       {"psk.file.path", [](auto& g, auto s) { g.psk.file = text(s); }},
+      {"acl_file", [](auto& g, auto s) { g.acl.file = text(s); }},
+      {"acl_nomatch",
+       [](auto& g, auto s) {
+         g.acl.nomatch_allows = v::one_of(s, {"allow", "deny"}) == "allow";
+       }},
+      {"enable_acl_cache", [](auto& g, auto s) { g.acl.cache = v::boolean(s); }},
+      {"acl_cache_max_size",
+       [](auto& g, auto s) { g.acl.cache_max_size = v::unsigned_integer(s, 1u << 20); }},
+      {"acl_cache_ttl", [](auto& g, auto s) { g.acl.cache_ttl = v::duration(s); }},
+      {"acl_deny_action",
+       [](auto& g, auto s) {
+         g.acl.deny_disconnects = v::one_of(s, {"ignore", "disconnect"}) == "disconnect";
+       }},
+      {"auth.user.password_hash", [](auto& g, auto s) { g.auth.user_password_hash = text(s); }},
+      {"auth.client.password_hash", [](auto& g, auto s) { g.auth.client_password_hash = text(s); }},
       {"psk.file.delimiter",
        [](auto& g, auto s) {
          g.psk.delimiter = text(s);
@@ -252,28 +267,12 @@ constexpr auto kIgnoredPrefixes = std::to_array<std::string_view>({
 // clang-format on
 
 // Keys the seed documents inside namespaces gatemq implements, not acted on yet.
-constexpr auto kIgnoredKeys = std::to_array<std::string_view>({"node.cookie",
-                                                               "node.proto_dist",
-                                                               "node.ssl_dist_optfile",
-                                                               "node.heartbeat",
-                                                               "node.async_threads",
-                                                               "node.process_limit",
-                                                               "node.max_ports",
-                                                               "node.dist_buffer_size",
-                                                               "node.max_ets_tables",
-                                                               "node.fullsweep_after",
-                                                               "node.crash_dump",
-                                                               "node.dist_net_ticktime",
-                                                               "node.dist_listen_min",
-                                                               "node.dist_listen_max",
-                                                               "broker.enable_session_registry",
-                                                               "acl_nomatch",
-                                                               "acl_file",
-                                                               "enable_acl_cache",
-                                                               "acl_cache_max_size",
-                                                               "acl_cache_ttl",
-                                                               "acl_deny_action",
-                                                               "flapping_detect_policy"});
+constexpr auto kIgnoredKeys = std::to_array<std::string_view>(
+    {"node.cookie", "node.proto_dist", "node.ssl_dist_optfile", "node.heartbeat",
+     "node.async_threads", "node.process_limit", "node.max_ports", "node.dist_buffer_size",
+     "node.max_ets_tables", "node.fullsweep_after", "node.crash_dump", "node.dist_net_ticktime",
+     "node.dist_listen_min", "node.dist_listen_max", "broker.enable_session_registry",
+     "flapping_detect_policy"});
 
 constexpr auto kIgnoredZoneKeys = std::to_array<std::string_view>(
     {"allow_anonymous", "acl_deny_action", "enable_flapping_detect", "flapping_threshold",

@@ -171,6 +171,37 @@ struct BrokerSettings {
   bool operator==(const BrokerSettings&) const = default;
 };
 
+// acl_* — the built-in ACL file and what happens around it (core/auth/access_control).
+struct AclSettings {
+  std::string file = "etc/acl.conf";  // acl_file; the default may be missing (no rules)
+  bool nomatch_allows = true;         // acl_nomatch = allow | deny
+  bool cache = true;                  // enable_acl_cache
+  std::uint64_t cache_max_size = 32;  // acl_cache_max_size: entries per client
+  Millis cache_ttl{60000};            // acl_cache_ttl
+  bool deny_disconnects = false;      // acl_deny_action = ignore | disconnect
+
+  bool operator==(const AclSettings&) const = default;
+};
+
+// auth.user.N.* and auth.client.N.* — the built-in username and client-id credentials (the
+// seed's emqx_auth_username / emqx_auth_clientid plugins).
+struct Credential {
+  std::string name;      // auth.user.N.username or auth.client.N.clientid
+  std::string password;  // as configured: plain, or already hashed per password_hash
+  std::string salt;      // auth.user.N.salt (for salted hashes)
+
+  bool operator==(const Credential&) const = default;
+};
+
+struct BuiltinAuthSettings {
+  std::string user_password_hash = "sha256";    // auth.user.password_hash
+  std::string client_password_hash = "sha256";  // auth.client.password_hash
+  std::vector<Credential> users;                // in N order
+  std::vector<Credential> clients;
+
+  bool operator==(const BuiltinAuthSettings&) const = default;
+};
+
 struct RetainerSettings {
   std::string storage_type = "ram";         // retainer.storage_type
   std::uint64_t max_retained_messages = 0;  // 0 = unlimited
@@ -206,7 +237,9 @@ struct Settings {
   BrokerSettings broker;
   RetainerSettings retainer;
   LogSettings log;
-  bool allow_anonymous = true;  // allow_anonymous (auth chain is its own issue)
+  bool allow_anonymous = true;  // allow_anonymous
+  AclSettings acl;
+  BuiltinAuthSettings auth;
   // Keys the seed documents that this build accepts but does not act on yet ("file:line key").
   // Keys of sections owned by gateways (see config::SectionSpec), in the order they apply.
   std::vector<RawEntry> section_entries;

@@ -365,6 +365,11 @@ void MqttChannel::handle_publish(mqtt::Publish&& publish) {
   if (!allowed) {
     spdlog::info("{} not authorized to publish to '{}'", client_.log_name(), publish.topic);
     const auto code = is_v5() ? rc::kNotAuthorized : rc::kSuccess;
+    if (broker_.settings().acl.deny_disconnects) {
+      close(CloseKind::Abnormal, "publish not authorized (acl_deny_action = disconnect)",
+            rc::kNotAuthorized);
+      return;
+    }
     if (publish.qos == 1) write_packet(mqtt::Puback{publish.packet_id, code, {}});
     if (publish.qos == 2) write_packet(mqtt::Pubrec{publish.packet_id, code, {}});
     return;
@@ -397,9 +402,11 @@ void MqttChannel::handle_subscribe(mqtt::Subscribe&& subscribe) {
   if (!subscribe.properties.subscription_identifiers.empty()) {
     subscription_id = subscribe.properties.subscription_identifiers.front();
   }
+  bool denied = false;
   for (auto& item : subscribe.subscriptions) {
     auto code = broker_.subscribe(session_, client_, with_mountpoint(item.filter),
                                   broker::SubscriptionRecord{item.options, subscription_id});
+    denied = denied || code == rc::kNotAuthorized;
     if (!is_v5() && code >= 0x80) code = rc::kUnspecifiedError;
     if (code >= 0x80) {
       spdlog::info("{} subscribe to '{}' refused: {}", client_.log_name(), item.filter,
@@ -408,6 +415,10 @@ void MqttChannel::handle_subscribe(mqtt::Subscribe&& subscribe) {
     suback.reason_codes.push_back(code);
   }
   write_packet(suback);
+  if (denied && broker_.settings().acl.deny_disconnects) {
+    close(CloseKind::Abnormal, "subscribe not authorized (acl_deny_action = disconnect)",
+          rc::kNotAuthorized);
+  }
 }
 
 void MqttChannel::handle_unsubscribe(mqtt::Unsubscribe&& unsubscribe) {

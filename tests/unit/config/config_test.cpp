@@ -417,6 +417,53 @@ TEST(Config, TlsWebSocketAndProxyKeys) {
             "(listener.ssl.sensors = <port>)");
 }
 
+TEST(Config, AclAndBuiltinAuthKeys) {
+  const auto defaults = parse("");
+  EXPECT_EQ(defaults.acl.file, "etc/acl.conf");
+  EXPECT_TRUE(defaults.acl.nomatch_allows);
+  EXPECT_TRUE(defaults.acl.cache);
+  EXPECT_EQ(defaults.acl.cache_max_size, 32u);
+  EXPECT_EQ(defaults.acl.cache_ttl, 1min);
+  EXPECT_FALSE(defaults.acl.deny_disconnects);
+  EXPECT_EQ(defaults.auth.user_password_hash, "sha256");
+  EXPECT_TRUE(defaults.auth.users.empty());
+  const auto settings = parse(
+      "acl_file = /etc/gatemq/acl.conf\n"
+      "acl_nomatch = deny\n"
+      "enable_acl_cache = off\n"
+      "acl_cache_max_size = 64\n"
+      "acl_cache_ttl = 30s\n"
+      "acl_deny_action = disconnect\n"
+      "auth.user.password_hash = plain\n"
+      "auth.user.2.username = second\n"
+      "auth.user.2.password = two\n"
+      "auth.user.1.username = admin\n"
+      "auth.user.1.password = public\n"
+      "auth.user.1.salt = NaCl\n"
+      "auth.client.password_hash = bcrypt\n"
+      "auth.client.1.clientid = dev:devid\n"
+      "auth.client.1.password = passwd\n"
+      "auth.mysql.server = 127.0.0.1:3306\n");
+  EXPECT_EQ(settings.acl.file, "/etc/gatemq/acl.conf");
+  EXPECT_FALSE(settings.acl.nomatch_allows);
+  EXPECT_FALSE(settings.acl.cache);
+  EXPECT_EQ(settings.acl.cache_max_size, 64u);
+  EXPECT_EQ(settings.acl.cache_ttl, 30s);
+  EXPECT_TRUE(settings.acl.deny_disconnects);
+  EXPECT_EQ(settings.auth.user_password_hash, "plain");
+  EXPECT_EQ(settings.auth.users, (std::vector<Credential>{{"admin", "public", "NaCl"},
+                                                          {"second", "two", ""}}))
+      << "in N order";
+  EXPECT_EQ(settings.auth.client_password_hash, "bcrypt");
+  EXPECT_EQ(settings.auth.clients, (std::vector<Credential>{{"dev:devid", "passwd", ""}}));
+  EXPECT_EQ(settings.ignored_keys, std::vector<std::string>{"test.conf:16 auth.mysql.server"});
+  EXPECT_EQ(error_of("acl_nomatch = maybe\n"),
+            "test.conf:1: acl_nomatch: 'maybe' is not one of: allow deny");
+  EXPECT_EQ(error_of("auth.user.1.user = x\n"),
+            "test.conf:1: unknown key 'auth.user.1.user' (expected auth.user.<N>.username, "
+            ".password or .salt)");
+}
+
 TEST(Config, CommentsBlankLinesAndWhitespace) {
   const auto settings = parse(
       "# a comment = not a key\n"
@@ -439,7 +486,8 @@ TEST(Config, EnvironmentOverridesTheFile) {
                                {"GATEMQ_ZONE__SENSORS__MAX_INFLIGHT", "3"},
                                {"GATEMQ_LOG__ROTATION__COUNT", "9"},
                                {"GATEMQ_ALLOW_ANONYMOUS", "off"},
-                               {"GATEMQ_ACL_FILE", "etc/acl.conf"},
+                               {"GATEMQ_ACL_FILE", "etc/my-acl.conf"},
+                               {"GATEMQ_FLAPPING_DETECT_POLICY", "30,1m,5m"},
                                {"GATEMQ_BIN", "/not/a/key"},
                                {"GATEMQ_E2E_TARGET", "mosquitto"},
                                {"OTHER__VARIABLE", "x"}});
@@ -453,8 +501,10 @@ TEST(Config, EnvironmentOverridesTheFile) {
   EXPECT_EQ(settings.log.rotation_count, 9u);
   EXPECT_EQ(settings.node.name, "a@b");
   EXPECT_FALSE(settings.allow_anonymous) << "top-level keys need no __";
+  EXPECT_EQ(settings.acl.file, "etc/my-acl.conf");
   EXPECT_EQ(settings.ignored_keys,
-            std::vector<std::string>{"environment GATEMQ_ACL_FILE acl_file"});
+            std::vector<std::string>{"environment GATEMQ_FLAPPING_DETECT_POLICY "
+                                     "flapping_detect_policy"});
 }
 
 TEST(Config, EnvironmentAppliesWithoutAFileAndFromTheProcess) {
@@ -555,11 +605,11 @@ TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
       "cluster.name = emqxcl\n"
       "node.cookie = secret\n"
       "node.process_limit = 2048000\n"
-      "acl_file = etc/acl.conf\n"
+      "flapping_detect_policy = 30, 1m, 5m\n"
       "log.info.file = info.log\n"
       "broker.enable_session_registry = on\n"
       "plugins.etc_dir = etc/plugins/\n"
-      "auth.user.password_hash = sha256\n"
+      "auth.mysql.password_hash = sha256\n"
       "coap.port = 5683\n"
       "zone.external.enable_flapping_detect = off\n"
       "zone.internal.allow_anonymous = true\n"
