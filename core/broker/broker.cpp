@@ -20,6 +20,15 @@ RetainerLimits retainer_limits(const config::RetainerSettings& settings) {
 bool is_shared_filter(std::string_view filter) {
   return filter.starts_with("$share/") || filter.starts_with("$queue/");
 }
+
+// "group\0filter": one key per (group, inner filter) for grouping matches and dispatch state.
+std::string group_key(const std::string& group, std::string_view filter) {
+  std::string key;
+  key.reserve(group.size() + 1 + filter.size());
+  key.append(group).push_back('\0');
+  key.append(filter);
+  return key;
+}
 }  // namespace
 
 SessionLimits session_limits(const config::ZoneSettings& zone) {
@@ -38,7 +47,8 @@ SessionLimits session_limits(const config::ZoneSettings& zone) {
 Broker::Broker(config::Settings settings, Workers& workers)
     : settings_(std::move(settings)),
       workers_(workers),
-      retainer_(retainer_limits(settings_.retainer)) {}
+      retainer_(retainer_limits(settings_.retainer)),
+      shared_dispatch_(SharedDispatch::parse(settings_.broker.shared_subscription_strategy)) {}
 
 Broker::~Broker() {
   shutdown();
@@ -151,7 +161,27 @@ SessionPtr Broker::discard_session_locked(const std::string& client_id) {
 void Broker::remove_all_subscriptions(const SessionPtr& session) {
   const auto subscriptions = session->subscriptions();
   std::unique_lock lock(router_mutex_);
-  for (const auto& [filter, record] : subscriptions) router_.erase(filter, session.get());
+  for (const auto& [filter, record] : subscriptions) {
+    index_subscription_locked(filter, session, nullptr);
+  }
+}
+
+void Broker::index_subscription_locked(const std::string& filter, const SessionPtr& session,
+                                       const Subscriber* subscriber) {
+  if (auto shared = router::parse_shared(filter)) {
+    auto key = std::pair{std::move(shared->group), static_cast<const Session*>(session.get())};
+    if (subscriber) {
+      shared_router_.insert(shared->filter, key, *subscriber);
+    } else {
+      shared_router_.erase(shared->filter, key);
+    }
+    return;
+  }
+  if (subscriber) {
+    router_.insert(filter, session.get(), *subscriber);
+  } else {
+    router_.erase(filter, session.get());
+  }
 }
 
 void Broker::schedule_expiry_locked(const std::string& client_id, ClientEntry& entry,
@@ -230,14 +260,21 @@ std::size_t Broker::publish(const MessagePtr& message) {
   // Collect targets under the shared lock, deliver after releasing it: delivery takes session
   // locks and must never nest inside the router lock.
   thread_local std::vector<Subscriber> targets;
+  thread_local std::vector<std::pair<std::string, Subscriber>> shared_matches;
   targets.clear();
+  shared_matches.clear();
   {
     std::shared_lock lock(router_mutex_);
     router_.match(message->topic,
                   [&](const std::string&, const Session*, const Subscriber& subscriber) {
                     targets.push_back(subscriber);
                   });
+    shared_router_.match(message->topic, [&](const std::string& filter, const auto& key,
+                                             const Subscriber& subscriber) {
+      shared_matches.emplace_back(group_key(key.first, filter), subscriber);
+    });
   }
+  if (!shared_matches.empty()) pick_shared_targets(*message, shared_matches, targets);
   std::size_t delivered = 0;
   for (auto& target : targets) {
     const auto& options = target.record.options;
@@ -257,13 +294,38 @@ std::size_t Broker::publish(const MessagePtr& message) {
   return delivered;
 }
 
+// One member per matching (group, filter), by the configured strategy.
+void Broker::pick_shared_targets(const Message& message,
+                                 std::vector<std::pair<std::string, Subscriber>>& matches,
+                                 std::vector<Subscriber>& targets) {
+  std::ranges::stable_sort(matches, {}, [](const auto& match) { return match.first; });
+  std::vector<SharedDispatch::Candidate> candidates;
+  for (auto begin = matches.begin(); begin != matches.end();) {
+    auto end = std::find_if(begin, matches.end(),
+                            [&](const auto& match) { return match.first != begin->first; });
+    candidates.clear();
+    for (auto it = begin; it != end; ++it) {
+      const auto& session = *it->second.session;
+      candidates.push_back({session.client_id(), session.sink() != nullptr});
+    }
+    const auto chosen =
+        shared_dispatch_.pick(begin->first, candidates, message.publisher_id, message.topic);
+    targets.push_back(std::move((begin + static_cast<std::ptrdiff_t>(chosen))->second));
+    begin = end;
+  }
+  matches.clear();
+}
+
 std::uint8_t Broker::subscribe(const SessionPtr& session, const ClientInfo& client,
                                const std::string& filter, const SubscriptionRecord& record) {
   const auto& zone = settings_.zone(client.zone);
   if (!router::is_valid_topic_filter(filter, zone.mqtt.max_topic_levels)) {
     return mqtt::rc::kTopicFilterInvalid;
   }
-  if (is_shared_filter(filter)) return mqtt::rc::kSharedSubscriptionsNotSupported;
+  const bool shared = is_shared_filter(filter);
+  if (shared && !zone.mqtt.shared_subscription) {
+    return mqtt::rc::kSharedSubscriptionsNotSupported;
+  }
   if (!zone.mqtt.wildcard_subscription && router::has_wildcard(filter)) {
     return mqtt::rc::kWildcardSubscriptionsNotSupported;
   }
@@ -282,11 +344,12 @@ std::uint8_t Broker::subscribe(const SessionPtr& session, const ClientInfo& clie
   const bool is_new = session->add_subscription(filter, granted);
   {
     std::unique_lock lock(router_mutex_);
-    router_.insert(filter, session.get(),
-                   Subscriber{session, granted, zone.mqtt.ignore_loop_deliver});
+    const Subscriber subscriber{session, granted, zone.mqtt.ignore_loop_deliver};
+    index_subscription_locked(filter, session, &subscriber);
   }
+  // Retained messages are not sent for shared subscriptions (MQTT 5, 4.8.2).
   const auto retain_handling = granted.options.retain_handling;
-  if (retain_handling == 0 || (retain_handling == 1 && is_new)) {
+  if (!shared && (retain_handling == 0 || (retain_handling == 1 && is_new))) {
     deliver_retained(session, filter, granted);
   }
   return granted.options.qos;
@@ -304,7 +367,7 @@ bool Broker::unsubscribe(const SessionPtr& session, const std::string& filter) {
   const bool existed = session->remove_subscription(filter);
   if (existed) {
     std::unique_lock lock(router_mutex_);
-    router_.erase(filter, session.get());
+    index_subscription_locked(filter, session, nullptr);
   }
   return existed;
 }

@@ -18,6 +18,7 @@
 #include "core/broker/message.hpp"
 #include "core/broker/retainer.hpp"
 #include "core/broker/session.hpp"
+#include "core/broker/shared_dispatch.hpp"
 #include "core/broker/workers.hpp"
 #include "core/config/settings.hpp"
 #include "core/router/topic_trie.hpp"
@@ -121,6 +122,12 @@ class Broker {
                             std::uint32_t session_expiry);
   void on_session_expired(const std::string& client_id, const Session* session);
   void on_will_delay_elapsed(const std::string& client_id, const Session* session);
+  void pick_shared_targets(const Message& message,
+                           std::vector<std::pair<std::string, Subscriber>>& matches,
+                           std::vector<Subscriber>& targets);
+  // Adds (or removes) one subscription in the right index; caller holds router_mutex_.
+  void index_subscription_locked(const std::string& filter, const SessionPtr& session,
+                                 const Subscriber* subscriber);
   void deliver_retained(const SessionPtr& session, const std::string& filter,
                         const SubscriptionRecord& record);
 
@@ -135,6 +142,10 @@ class Broker {
 
   mutable std::shared_mutex router_mutex_;
   router::TopicTrie<const Session*, Subscriber> router_;
+  // Shared subscriptions by inner filter, keyed by (group, session): one session may be in
+  // several groups on the same filter.
+  router::TopicTrie<std::pair<std::string, const Session*>, Subscriber> shared_router_;
+  SharedDispatch shared_dispatch_;
 };
 
 }  // namespace gatemq::broker

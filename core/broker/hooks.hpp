@@ -44,7 +44,8 @@ class Hooks {
   }
   HookVerdict check_acl(const ClientInfo& client, AclAction action, std::string_view topic) const {
     for (const auto& [priority, hook] : acl_checkers_) {
-      if (auto verdict = hook(client, action, topic); verdict != HookVerdict::Ignore) return verdict;
+      if (auto verdict = hook(client, action, topic); verdict != HookVerdict::Ignore)
+        return verdict;
     }
     return HookVerdict::Ignore;
   }

@@ -184,9 +184,8 @@ void Session::on_delivery_refused(std::uint16_t packet_id) {
 
 void Session::expire_awaiting_rel_locked(std::chrono::steady_clock::time_point now) {
   if (limits_.await_rel_timeout.count() <= 0) return;
-  std::erase_if(awaiting_rel_, [&](const auto& item) {
-    return now - item.second >= limits_.await_rel_timeout;
-  });
+  std::erase_if(awaiting_rel_,
+                [&](const auto& item) { return now - item.second >= limits_.await_rel_timeout; });
 }
 
 Session::Qos2Receive Session::receive_qos2(std::uint16_t packet_id) {

@@ -318,7 +318,7 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
     if (!limits.retain_available) props.retain_available = 0;
     if (limits.max_qos_allowed < 2) props.maximum_qos = limits.max_qos_allowed;
     if (!limits.wildcard_subscription) props.wildcard_subscription_available = 0;
-    props.shared_subscription_available = 0;
+    if (!limits.shared_subscription) props.shared_subscription_available = 0;
     if (server_keepalive) props.server_keep_alive = keepalive;
   }
   write_packet(connack);
@@ -403,6 +403,13 @@ void MqttChannel::handle_subscribe(mqtt::Subscribe&& subscribe) {
     subscription_id = subscribe.properties.subscription_identifiers.front();
   }
   bool denied = false;
+  for (const auto& item : subscribe.subscriptions) {
+    if (is_v5() && item.options.no_local && router::parse_shared(item.filter)) {
+      // MQTT 5, 3.8.3.1: No Local on a shared subscription is a protocol error.
+      protocol_failure(rc::kProtocolError, "no local on shared subscription " + item.filter);
+      return;
+    }
+  }
   for (auto& item : subscribe.subscriptions) {
     auto code = broker_.subscribe(session_, client_, with_mountpoint(item.filter),
                                   broker::SubscriptionRecord{item.options, subscription_id});

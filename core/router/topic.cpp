@@ -98,6 +98,14 @@ std::optional<SharedFilter> parse_shared(std::string_view filter) {
 }
 
 std::string apply_mountpoint(std::string_view mountpoint, std::string_view topic) {
+  // A shared subscription mounts its inner filter: $share/g/<mountpoint>filter.
+  if (!mountpoint.empty()) {
+    if (auto shared = parse_shared(topic)) {
+      const auto prefix =
+          shared->group == "$queue" ? std::string("$queue/") : "$share/" + shared->group + "/";
+      return prefix + std::string(mountpoint) + shared->filter;
+    }
+  }
   std::string result;
   result.reserve(mountpoint.size() + topic.size());
   result.append(mountpoint).append(topic);

@@ -137,12 +137,20 @@ def test_v5_auth_method_without_configured_auth_is_refused(raw):
 
 
 @pytest.mark.gatemq_only
+@pytest.mark.broker_config({"mqtt.shared_subscription": "false"})
+def test_connack_says_when_shared_subscriptions_are_off(raw):
+    client = raw(V5)
+    assert client.connect("no-shares").props[0x2A] == 0
+    assert client.subscribe("$share/g/t", 1).codes == [0x9E]
+
+
+@pytest.mark.gatemq_only
 def test_connack_advertises_limits(raw):
     client = raw(V5)
     connack = client.connect("limits")
     assert connack.props[mqtt_raw.TOPIC_ALIAS_MAXIMUM] == 10
     assert connack.props[mqtt_raw.MAXIMUM_PACKET_SIZE] == 1024 * 1024
-    assert connack.props[0x2A] == 0  # shared subscriptions: not yet
+    assert 0x2A not in connack.props  # shared subscriptions available: the default, yes
 
 
 @pytest.mark.gatemq_only
