@@ -19,6 +19,8 @@ Server::Server(config::Settings settings, const gateway::Registry& gateways) : r
   access_control_ = std::make_unique<auth::AccessControl>(settings);
   broker_ = std::make_unique<broker::Broker>(std::move(settings), *workers_);
   access_control_->install(broker_->hooks());
+  sys_publisher_ =
+      std::make_unique<broker::SysPublisher>(*broker_, workers_->housekeeping(), GATEMQ_VERSION);
 }
 
 Server::~Server() {
@@ -32,6 +34,7 @@ Server::~Server() {
   signals_.reset();
   reload_signal_.reset();
   drain_timer_.reset();
+  sys_publisher_.reset();
   workers_.reset();
   broker_.reset();
   access_control_.reset();
@@ -39,12 +42,8 @@ Server::~Server() {
 
 void Server::start() {
   const auto& settings = broker_->settings();
-  for (const auto& listener_settings : settings.listeners) {
-    auto listener = net::make_mqtt_listener(*broker_, listener_settings);
-    listener->start();
-    listeners_.push_back(std::move(listener));
-  }
-  start_gateways();
+  // Signals first: once a listener is bound, a client (or a test) may already see the broker up
+  // and send SIGTERM, which must mean a clean shutdown, never the default of dying at once.
   auto& housekeeping = workers_->housekeeping();
   signals_ = std::make_unique<asio::signal_set>(housekeeping, SIGINT, SIGTERM);
   signals_->async_wait([this](const std::error_code& error, int signal_number) {
@@ -52,6 +51,13 @@ void Server::start() {
   });
   reload_signal_ = std::make_unique<asio::signal_set>(housekeeping, SIGHUP);
   wait_for_reload();
+  for (const auto& listener_settings : settings.listeners) {
+    auto listener = net::make_mqtt_listener(*broker_, listener_settings);
+    listener->start();
+    listeners_.push_back(std::move(listener));
+  }
+  start_gateways();
+  sys_publisher_->start();
   drain_timer_ = std::make_unique<asio::steady_timer>(housekeeping);
 
   // Logged before the workers run, so the lines are out before the first client is served.
@@ -144,6 +150,7 @@ void Server::finish_shutdown() {
   drain_timer_->cancel();
   signals_->cancel();
   reload_signal_->cancel();
+  sys_publisher_->stop();
   broker_->shutdown();
   spdlog::info("stopped");
   workers_->stop();

@@ -8,6 +8,7 @@
 
 #include "core/auth/access_control.hpp"
 #include "core/broker/broker.hpp"
+#include "core/broker/sys_publisher.hpp"
 #include "core/broker/workers.hpp"
 #include "core/config/settings.hpp"
 #include "core/gateway/gateway.hpp"
@@ -38,6 +39,7 @@ class Server {
   // Before the broker: its hooks call into it until the broker is gone.
   std::unique_ptr<auth::AccessControl> access_control_;
   std::unique_ptr<broker::Broker> broker_;
+  std::unique_ptr<broker::SysPublisher> sys_publisher_;
   void start_gateways();
 
   const gateway::Registry& registry_;

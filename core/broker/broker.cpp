@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 
+#include "core/config/config.hpp"
 #include "core/mqtt/reason_code.hpp"
 #include "core/router/topic.hpp"
 
@@ -48,7 +50,50 @@ Broker::Broker(config::Settings settings, Workers& workers)
     : settings_(std::move(settings)),
       workers_(workers),
       retainer_(retainer_limits(settings_.retainer)),
-      shared_dispatch_(SharedDispatch::parse(settings_.broker.shared_subscription_strategy)) {}
+      delayed_(
+          workers_.housekeeping(),
+          DelayedLimits{settings_.modules.delayed_max_pending, settings_.modules.delayed_max_delay},
+          [this](const MessagePtr& message) { publish(message); }),
+      shared_dispatch_(SharedDispatch::parse(settings_.broker.shared_subscription_strategy)) {
+  const auto& modules = settings_.modules;
+  if (modules.rewrite) {
+    for (auto [rules, target] : {std::pair{&modules.rewrite_publish, &publish_rewrite_},
+                                 std::pair{&modules.rewrite_subscribe, &subscribe_rewrite_}}) {
+      for (const auto& [where, text] : *rules) {
+        try {
+          target->add(TopicRewrite::parse_rule(text));
+        } catch (const std::invalid_argument& e) {
+          throw config::ConfigError(where + ": " + e.what());
+        }
+      }
+    }
+  }
+  hooks_.on_disconnected(
+      [this](const ClientInfo& client, std::string_view) { on_client_disconnected(client); });
+}
+
+std::optional<BannedClients::Entry> Broker::find_ban(const ClientInfo& client) const {
+  if (!settings_.zone(client.zone).enable_ban) return std::nullopt;
+  return banned_.find(client);
+}
+
+void Broker::on_client_disconnected(const ClientInfo& client) {
+  const auto& zone = settings_.zone(client.zone);
+  if (!zone.enable_flapping_detect || client.client_id.empty()) return;
+  const FlappingDetector::Policy policy{zone.flapping_threshold, zone.flapping_window};
+  if (!flapping_.record(client.client_id, policy, std::chrono::steady_clock::now())) return;
+  const auto now = BannedClients::SystemClock::now();
+  banned_.add(BannedClients::Entry{BannedClients::Kind::ClientId, client.client_id,
+                                   "flapping: " + std::to_string(policy.threshold) +
+                                       " disconnects within " +
+                                       std::to_string(policy.window.count()) + " ms",
+                                   "flapping", now, now + zone.flapping_banned_expiry_interval});
+  spdlog::warn(
+      "{} is flapping ({} disconnects within {} ms): banned for {} s", client.log_name(),
+      policy.threshold, policy.window.count(),
+      std::chrono::duration_cast<std::chrono::seconds>(zone.flapping_banned_expiry_interval)
+          .count());
+}
 
 Broker::~Broker() {
   shutdown();
@@ -123,11 +168,15 @@ void Broker::close_session(const SessionPtr& session, const SessionSink* sink, C
                            std::optional<std::uint32_t> new_expiry_seconds) {
   std::optional<WillMessage> publish_now;
   SessionPtr discarded;
+  std::vector<Delivery> unacknowledged_shared;
   {
     std::lock_guard lock(registry_mutex_);
     auto found = clients_.find(session->client_id());
     if (found == clients_.end() || found->second.session != session) return;
     if (!session->detach(sink)) return;  // already taken over
+    if (settings_.broker.shared_dispatch_ack_enabled) {
+      unacknowledged_shared = session->take_shared_unacknowledged();
+    }
     auto& entry = found->second;
     if (new_expiry_seconds) session->set_expiry_interval(*new_expiry_seconds);
     const std::uint32_t expiry = session->expiry_interval();
@@ -147,7 +196,49 @@ void Broker::close_session(const SessionPtr& session, const SessionSink* sink, C
     }
   }
   if (discarded) remove_all_subscriptions(discarded);
+  if (!unacknowledged_shared.empty()) {
+    redispatch_shared(session, std::move(unacknowledged_shared), discarded == nullptr);
+  }
   if (publish_now) publish_will(*publish_now);
+}
+
+void Broker::redispatch_shared(const SessionPtr& from, std::vector<Delivery> deliveries,
+                               bool from_lives_on) {
+  std::vector<SharedDispatch::Candidate> candidates;
+  std::vector<Subscriber> members;
+  for (auto& delivery : deliveries) {
+    const auto& message = *delivery.message;
+    members.clear();
+    {
+      std::shared_lock lock(router_mutex_);
+      shared_router_.match(message.topic, [&](const std::string& filter, const auto& key,
+                                              const Subscriber& subscriber) {
+        if (subscriber.session != from && group_key(key.first, filter) == delivery.shared_group) {
+          members.push_back(subscriber);
+        }
+      });
+    }
+    // Session locks never nest inside the router lock: online status is read after it.
+    std::erase_if(members, [](const Subscriber& member) { return !member.session->sink(); });
+    if (members.empty()) {
+      if (from_lives_on) {
+        from->deliver(std::move(delivery));
+      } else {
+        metrics_.message_dropped(delivery.qos);
+      }
+      continue;
+    }
+    candidates.clear();
+    for (const auto& member : members) candidates.push_back({member.session->client_id(), true});
+    const auto chosen = shared_dispatch_.pick(delivery.shared_group, candidates,
+                                              message.publisher_id, message.topic);
+    auto& target = members[chosen];
+    spdlog::debug("shared message on '{}' redispatched from {} to {}", message.topic,
+                  from->client_id(), target.session->client_id());
+    delivery.qos = target.session->delivery_qos(message.qos, target.record.options.qos);
+    delivery.subscription_id = target.record.subscription_id;
+    target.session->deliver(std::move(delivery));
+  }
 }
 
 SessionPtr Broker::discard_session_locked(const std::string& client_id) {
@@ -254,7 +345,40 @@ std::size_t Broker::session_count() const {
 }
 
 std::size_t Broker::publish(const MessagePtr& message) {
-  counters_.messages_received.fetch_add(1, std::memory_order_relaxed);
+  if (settings_.modules.delayed && router::is_delayed(message->topic)) {
+    return hold_delayed(message);
+  }
+  if (!publish_rewrite_.empty()) {
+    if (auto topic = publish_rewrite_.apply(message->topic)) {
+      auto rewritten = std::make_shared<Message>(*message);
+      rewritten->topic = std::move(*topic);
+      return route(rewritten);
+    }
+  }
+  return route(message);
+}
+
+std::size_t Broker::hold_delayed(const MessagePtr& message) {
+  const auto outcome = delayed_.hold(message);
+  if (outcome == DelayedPublisher::Outcome::Accepted) {
+    metrics_.add(Metric::MessagesDelayed);
+    return 1;
+  }
+  metrics_.message_dropped(message->qos);
+  spdlog::warn("delayed publish from {} to '{}' dropped: {}", message->publisher_id, message->topic,
+               outcome == DelayedPublisher::Outcome::Malformed ? "not $delayed/<seconds>/<topic>"
+               : outcome == DelayedPublisher::Outcome::DelayTooLong
+                   ? "delay above module.delayed.max_delay"
+                   : "module.delayed.max_delayed_messages reached");
+  return 0;
+}
+
+std::size_t Broker::route(const MessagePtr& message) {
+  const bool from_client = !message->publisher_id.empty();
+  if (from_client) {
+    metrics_.message_received(message->qos);
+    if (message->retain) metrics_.add(Metric::MessagesRetained);
+  }
   if (message->retain) retainer_.store(message);
 
   // Collect targets under the shared lock, deliver after releasing it: delivery takes session
@@ -281,16 +405,17 @@ std::size_t Broker::publish(const MessagePtr& message) {
     const bool own_message = target.session->client_id() == message->publisher_id;
     if (own_message && (options.no_local || target.ignore_loop_deliver)) continue;
     Delivery delivery{message, target.session->delivery_qos(message->qos, options.qos),
-                      options.retain_as_published && message->retain,
-                      target.record.subscription_id};
+                      options.retain_as_published && message->retain, target.record.subscription_id,
+                      std::move(target.shared_group)};
+    metrics_.message_sent(delivery.qos);
     target.session->deliver(std::move(delivery));
     ++delivered;
   }
   targets.clear();  // drop the session references now, not at the next publish
-  if (delivered == 0) {
-    counters_.messages_dropped_no_subscribers.fetch_add(1, std::memory_order_relaxed);
+  if (delivered == 0 && from_client) {
+    metrics_.message_dropped(message->qos);
+    metrics_.add(Metric::MessagesDroppedNoSubscribers);
   }
-  counters_.messages_delivered.fetch_add(delivered, std::memory_order_relaxed);
   return delivered;
 }
 
@@ -310,31 +435,36 @@ void Broker::pick_shared_targets(const Message& message,
     }
     const auto chosen =
         shared_dispatch_.pick(begin->first, candidates, message.publisher_id, message.topic);
-    targets.push_back(std::move((begin + static_cast<std::ptrdiff_t>(chosen))->second));
+    auto& picked = (begin + static_cast<std::ptrdiff_t>(chosen))->second;
+    picked.shared_group = begin->first;
+    targets.push_back(std::move(picked));
     begin = end;
   }
   matches.clear();
 }
 
 std::uint8_t Broker::subscribe(const SessionPtr& session, const ClientInfo& client,
-                               const std::string& filter, const SubscriptionRecord& record) {
+                               const std::string& original_filter,
+                               const SubscriptionRecord& record) {
+  const std::string& requested = original_filter;
   const auto& zone = settings_.zone(client.zone);
-  if (!router::is_valid_topic_filter(filter, zone.mqtt.max_topic_levels)) {
+  if (!router::is_valid_topic_filter(requested, zone.mqtt.max_topic_levels)) {
     return mqtt::rc::kTopicFilterInvalid;
   }
-  const bool shared = is_shared_filter(filter);
+  const bool shared = is_shared_filter(requested);
   if (shared && !zone.mqtt.shared_subscription) {
     return mqtt::rc::kSharedSubscriptionsNotSupported;
   }
-  if (!zone.mqtt.wildcard_subscription && router::has_wildcard(filter)) {
+  if (!zone.mqtt.wildcard_subscription && router::has_wildcard(requested)) {
     return mqtt::rc::kWildcardSubscriptionsNotSupported;
   }
   // ACL rules see the filter as the client wrote it, as for publish: without the mountpoint.
-  std::string_view as_written = filter;
+  std::string_view as_written = requested;
   if (!client.mountpoint.empty() && as_written.starts_with(client.mountpoint)) {
     as_written.remove_prefix(client.mountpoint.size());
   }
   if (!authorize(client, AclAction::Subscribe, as_written)) return mqtt::rc::kNotAuthorized;
+  const std::string filter = rewrite_filter(requested);
   if (zone.max_subscriptions != 0 && session->subscription_count() >= zone.max_subscriptions &&
       !session->subscriptions().contains(filter)) {
     return mqtt::rc::kQuotaExceeded;
@@ -363,7 +493,19 @@ void Broker::deliver_retained(const SessionPtr& session, const std::string& filt
   }
 }
 
-bool Broker::unsubscribe(const SessionPtr& session, const std::string& filter) {
+std::string Broker::rewrite_filter(const std::string& filter) const {
+  if (subscribe_rewrite_.empty()) return filter;
+  if (auto shared = router::parse_shared(filter)) {
+    auto inner = subscribe_rewrite_.apply(shared->filter);
+    if (!inner) return filter;
+    const auto prefix = filter.substr(0, filter.size() - shared->filter.size());
+    return prefix + *inner;
+  }
+  return subscribe_rewrite_.apply(filter).value_or(filter);
+}
+
+bool Broker::unsubscribe(const SessionPtr& session, const std::string& original_filter) {
+  const auto filter = rewrite_filter(original_filter);
   const bool existed = session->remove_subscription(filter);
   if (existed) {
     std::unique_lock lock(router_mutex_);
@@ -372,7 +514,64 @@ bool Broker::unsubscribe(const SessionPtr& session, const std::string& filter) {
   return existed;
 }
 
+std::vector<StatValue> Broker::stats() {
+  std::uint64_t sessions = 0;
+  std::uint64_t persistent = 0;
+  {
+    std::lock_guard lock(registry_mutex_);
+    sessions = clients_.size();
+    for (const auto& [client_id, entry] : clients_) {
+      if (entry.session && entry.session->expiry_interval() != 0) ++persistent;
+    }
+  }
+  std::uint64_t subscriptions = 0;
+  std::uint64_t shared = 0;
+  std::uint64_t routes = 0;
+  {
+    std::shared_lock lock(router_mutex_);
+    shared = shared_router_.size();
+    subscriptions = router_.size() + shared;
+    routes = router_.filter_count() + shared_router_.filter_count();
+  }
+  // The seed's names; topics equal routes, suboptions and subscribers equal subscriptions.
+  const std::array<StatValue, 10> current{{
+      {"connections", counters_.connections.load(std::memory_order_relaxed)},
+      {"sessions", sessions},
+      {"sessions/persistent", persistent},
+      {"subscriptions", subscriptions},
+      {"subscriptions/shared", shared},
+      {"suboptions", subscriptions},
+      {"subscribers", subscriptions},
+      {"topics", routes},
+      {"routes", routes},
+      {"retained", retainer_.size()},
+  }};
+  static constexpr std::array<std::array<std::string_view, 2>, 10> kNames{{
+      {"connections/count", "connections/max"},
+      {"sessions/count", "sessions/max"},
+      {"sessions/persistent/count", "sessions/persistent/max"},
+      {"subscriptions/count", "subscriptions/max"},
+      {"subscriptions/shared/count", "subscriptions/shared/max"},
+      {"suboptions/count", "suboptions/max"},
+      {"subscribers/count", "subscribers/max"},
+      {"topics/count", "topics/max"},
+      {"routes/count", "routes/max"},
+      {"retained/count", "retained/max"},
+  }};
+  std::vector<StatValue> result;
+  std::lock_guard lock(stats_mutex_);
+  stats_max_.resize(current.size(), 0);
+  for (std::size_t i = 0; i < current.size(); ++i) {
+    stats_max_[i] = std::max(stats_max_[i], current[i].value);
+    result.push_back({kNames[i][0], current[i].value});
+    result.push_back({kNames[i][1], stats_max_[i]});
+  }
+  result.push_back({"delayed/count", delayed_.pending()});
+  return result;
+}
+
 void Broker::shutdown() {
+  delayed_.stop();
   std::vector<SessionPtr> sessions;
   {
     std::lock_guard lock(registry_mutex_);

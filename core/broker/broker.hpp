@@ -13,12 +13,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/broker/banned_clients.hpp"
 #include "core/broker/client_info.hpp"
+#include "core/broker/delayed_publisher.hpp"
+#include "core/broker/flapping_detector.hpp"
 #include "core/broker/hooks.hpp"
 #include "core/broker/message.hpp"
+#include "core/broker/metrics.hpp"
 #include "core/broker/retainer.hpp"
 #include "core/broker/session.hpp"
 #include "core/broker/shared_dispatch.hpp"
+#include "core/broker/topic_rewrite.hpp"
 #include "core/broker/workers.hpp"
 #include "core/config/settings.hpp"
 #include "core/router/topic_trie.hpp"
@@ -55,11 +60,12 @@ enum class CloseKind {
 
 struct BrokerCounters {
   std::atomic<std::uint64_t> connections{0};  // live, every protocol
-  std::atomic<std::uint64_t> messages_received{0};
-  std::atomic<std::uint64_t> messages_delivered{0};
-  std::atomic<std::uint64_t> messages_dropped_no_subscribers{0};
-  std::atomic<std::uint64_t> packets_malformed{0};
-  std::atomic<std::uint64_t> messages_dropped_slow_subscriber{0};  // QoS 0 output over the cap
+};
+
+// One `$SYS/brokers/<node>/stats/<name>` value.
+struct StatValue {
+  std::string_view name;
+  std::uint64_t value;
 };
 
 class Broker {
@@ -73,6 +79,16 @@ class Broker {
   Workers& workers() { return workers_; }
   Hooks& hooks() { return hooks_; }
   BrokerCounters& counters() { return counters_; }
+  Metrics& metrics() { return metrics_; }
+  const Metrics& metrics() const { return metrics_; }
+  BannedClients& banned() { return banned_; }
+  // The seed's stats (connections/count, sessions/max, ...): current values and high-water
+  // marks since start.
+  std::vector<StatValue> stats();
+  std::chrono::steady_clock::time_point started_at() const { return started_at_; }
+
+  // The ban that refuses this client at CONNECT (zone enable_ban), if any.
+  std::optional<BannedClients::Entry> find_ban(const ClientInfo& client) const;
 
   // --- authentication and authorization (hook chain, then the configured defaults) ---
   bool authenticate(const ClientInfo& client, const std::optional<std::string>& password) const;
@@ -89,7 +105,9 @@ class Broker {
   std::size_t session_count() const;
 
   // --- pub/sub (topics here are already mountpointed) ---
-  // Routes a message to every matching subscription; returns how many it reached.
+  // Routes a message to every matching subscription; returns how many it reached. Topic
+  // rewrite applies first; a `$delayed/<s>/<topic>` message is held (and counts as 1 reached
+  // when accepted, 0 when refused).
   std::size_t publish(const MessagePtr& message);
   // Returns the granted QoS (0..2) or a v5 failure reason code (>= 0x80).
   std::uint8_t subscribe(const SessionPtr& session, const ClientInfo& client,
@@ -104,6 +122,7 @@ class Broker {
     SessionPtr session;
     SubscriptionRecord record;
     bool ignore_loop_deliver = false;  // the subscriber's zone says: not its own messages
+    std::string shared_group;          // set on a member picked for a shared group
   };
   struct ClientEntry {
     SessionPtr session;
@@ -130,12 +149,30 @@ class Broker {
                                  const Subscriber* subscriber);
   void deliver_retained(const SessionPtr& session, const std::string& filter,
                         const SubscriptionRecord& record);
+  std::size_t route(const MessagePtr& message);
+  // broker.shared_dispatch_ack_enabled: gives what `from` left unacknowledged to another online
+  // member of the same group; back to `from` when there is none and it lives on.
+  void redispatch_shared(const SessionPtr& from, std::vector<Delivery> deliveries,
+                         bool from_lives_on);
+  std::size_t hold_delayed(const MessagePtr& message);
+  // The filter as subscribe rewrite rules make it (the inner filter of a shared one).
+  std::string rewrite_filter(const std::string& filter) const;
+  void on_client_disconnected(const ClientInfo& client);
 
   config::Settings settings_;
   Workers& workers_;
   Hooks hooks_;
   BrokerCounters counters_;
+  Metrics metrics_;
+  const std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
   Retainer retainer_;
+  TopicRewrite publish_rewrite_;
+  TopicRewrite subscribe_rewrite_;
+  DelayedPublisher delayed_;
+  BannedClients banned_;
+  FlappingDetector flapping_;
+  std::mutex stats_mutex_;
+  std::vector<std::uint64_t> stats_max_;  // high-water marks, in stats() order
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::string, ClientEntry> clients_;

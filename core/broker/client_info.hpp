@@ -19,6 +19,8 @@ struct ClientInfo {
   std::string listener;  // e.g. "tcp:external"
   std::string zone = "external";
   std::string mountpoint;  // already expanded for this client
+  bool clean_start = true;
+  std::uint16_t keepalive = 0;  // seconds, as agreed at connect
 
   // "clientid@host:port" for log lines.
   std::string log_name() const {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <variant>
 
 #include "core/broker/message.hpp"
@@ -15,6 +16,9 @@ struct Delivery {
   std::uint8_t qos = 0;
   bool retain = false;  // the RETAIN flag as the subscriber sees it
   std::optional<std::uint32_t> subscription_id;
+  // "<group>\0<filter>" when it came through a shared subscription: with
+  // broker.shared_dispatch_ack_enabled an unacknowledged one may go to another member.
+  std::string shared_group;
 };
 
 struct OutboundPublish {

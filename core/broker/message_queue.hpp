@@ -31,6 +31,25 @@ class MessageQueue {
   void push_front(Delivery delivery);
   // Next message in priority order (FIFO within a priority); false when empty.
   bool pop(Delivery& out);
+  // Removes and returns every queued delivery `take` says yes to, in queue order per lane.
+  template <class Predicate>
+  std::vector<Delivery> take_if(Predicate take) {
+    std::vector<Delivery> taken;
+    for (auto lane = lanes_.begin(); lane != lanes_.end();) {
+      auto& items = lane->second;
+      for (auto it = items.begin(); it != items.end();) {
+        if (take(*it)) {
+          taken.push_back(std::move(*it));
+          it = items.erase(it);
+          --size_;
+        } else {
+          ++it;
+        }
+      }
+      lane = items.empty() ? lanes_.erase(lane) : std::next(lane);
+    }
+    return taken;
+  }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   std::uint64_t dropped() const { return dropped_; }

@@ -4,6 +4,13 @@
 
 namespace gatemq::broker {
 
+namespace {
+// The broker's own retained $SYS topics do not use up max_retained_messages.
+bool is_system(const std::string& topic) {
+  return topic.starts_with("$SYS/");
+}
+}  // namespace
+
 bool Retainer::expired(const MessagePtr& message, Clock::time_point now) const {
   if (message->expired(now)) return true;
   return limits_.expiry_interval.count() > 0 &&
@@ -13,7 +20,7 @@ bool Retainer::expired(const MessagePtr& message, Clock::time_point now) const {
 Retainer::StoreResult Retainer::store(const MessagePtr& message) {
   std::lock_guard lock(mutex_);
   if (message->payload.empty()) {
-    messages_.erase(message->topic);
+    if (messages_.erase(message->topic) > 0 && is_system(message->topic)) --system_entries_;
     return StoreResult::Deleted;
   }
   if (limits_.max_payload_size != 0 && message->payload.size() > limits_.max_payload_size) {
@@ -24,13 +31,21 @@ Retainer::StoreResult Retainer::store(const MessagePtr& message) {
     existing->second = message;
     return StoreResult::Stored;
   }
-  if (limits_.max_retained_messages != 0 && messages_.size() >= limits_.max_retained_messages) {
+  const bool system = is_system(message->topic);
+  const auto user_entries = [this] { return messages_.size() - system_entries_; };
+  if (!system && limits_.max_retained_messages != 0 &&
+      user_entries() >= limits_.max_retained_messages) {
     // Expired messages make room before a new topic is refused.
     const auto now = Clock::now();
-    std::erase_if(messages_, [&](const auto& item) { return expired(item.second, now); });
-    if (messages_.size() >= limits_.max_retained_messages) return StoreResult::RefusedFull;
+    std::erase_if(messages_, [&](const auto& item) {
+      const bool gone = expired(item.second, now);
+      if (gone && is_system(item.first)) --system_entries_;
+      return gone;
+    });
+    if (user_entries() >= limits_.max_retained_messages) return StoreResult::RefusedFull;
   }
   messages_.emplace(message->topic, message);
+  if (system) ++system_entries_;
   return StoreResult::Stored;
 }
 

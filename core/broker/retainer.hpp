@@ -36,6 +36,7 @@ class Retainer {
   const RetainerLimits limits_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, MessagePtr> messages_;
+  std::size_t system_entries_ = 0;  // $SYS/ topics among messages_
 };
 
 }  // namespace gatemq::broker

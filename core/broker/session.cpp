@@ -1,6 +1,7 @@
 #include "core/broker/session.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace gatemq::broker {
 
@@ -57,6 +58,27 @@ bool Session::detach(const SessionSink* sink) {
   sink_.reset();
   // QoS 0 messages in flight are not kept across connections; QoS 1/2 stay for the resume.
   return true;
+}
+
+std::vector<Delivery> Session::take_shared_unacknowledged() {
+  std::lock_guard lock(mutex_);
+  std::vector<Delivery> taken;
+  for (auto it = inflight_.begin(); it != inflight_.end();) {
+    auto& entry = it->second;
+    // Past PUBREC the client has the message: it stays here for PUBREL/PUBCOMP.
+    if (entry.delivery.shared_group.empty() || entry.state == InflightState::AwaitingPubcomp) {
+      ++it;
+      continue;
+    }
+    if (entry.unsent) --unsent_;
+    inflight_by_id_.erase(entry.packet_id);
+    taken.push_back(std::move(entry.delivery));
+    it = inflight_.erase(it);
+  }
+  auto queued = queue_.take_if(
+      [](const Delivery& delivery) { return delivery.qos > 0 && !delivery.shared_group.empty(); });
+  std::move(queued.begin(), queued.end(), std::back_inserter(taken));
+  return taken;
 }
 
 std::shared_ptr<SessionSink> Session::sink() const {

@@ -68,6 +68,10 @@ class Session {
   std::size_t retry_unacknowledged(std::chrono::steady_clock::time_point now,
                                    std::chrono::milliseconds interval);
 
+  // Removes the QoS 1/2 deliveries of shared subscriptions the client has not received yet or
+  // not acknowledged (awaiting PUBACK or PUBREC, or queued), for another group member.
+  std::vector<Delivery> take_shared_unacknowledged();
+
   // --- inbound QoS 2 ---
   enum class Qos2Receive { New, Duplicate, Full };
   Qos2Receive receive_qos2(std::uint16_t packet_id);

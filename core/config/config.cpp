@@ -125,8 +125,12 @@ class Builder {
     auto zone_named = [&](const std::string& name) -> ZoneSettings& {
       auto [it, inserted] = zones.try_emplace(name, default_zone(name));
       if (inserted) {
-        it->second.mqtt = settings_.mqtt;
-        it->second.ignore_loop_deliver = settings_.mqtt.ignore_loop_deliver;
+        auto& zone = it->second;
+        zone.mqtt = settings_.mqtt;
+        zone.ignore_loop_deliver = settings_.mqtt.ignore_loop_deliver;
+        zone.flapping_threshold = settings_.flapping.threshold;
+        zone.flapping_window = settings_.flapping.window;
+        zone.flapping_banned_expiry_interval = settings_.flapping.ban;
       }
       return it->second;
     };
@@ -159,6 +163,12 @@ class Builder {
     for (auto [credentials, target] : {std::pair{&users_, &settings_.auth.users},
                                        std::pair{&clients_, &settings_.auth.clients}}) {
       for (auto& [index, credential] : *credentials) target->push_back(std::move(credential));
+    }
+    for (auto& [key, rule] : rewrite_rules_) {
+      const auto& [direction, index] = key;
+      auto& modules = settings_.modules;
+      if (direction != "sub") modules.rewrite_publish.push_back(rule);
+      if (direction != "pub") modules.rewrite_subscribe.push_back(rule);
     }
     return std::move(settings_);
   }
@@ -238,6 +248,7 @@ class Builder {
     if (auto setter = keys::global_setter(key)) return setter(settings_, entry.value);
     if (key.starts_with("auth.user.")) return set_credential(users_, "username", entry, 10);
     if (key.starts_with("auth.client.")) return set_credential(clients_, "clientid", entry, 12);
+    if (key.starts_with("module.rewrite.")) return set_rewrite_rule(entry);
     if (key.starts_with("mqtt.")) {
       if (auto setter = keys::mqtt_setter(key.substr(5)))
         return setter(settings_.mqtt, entry.value);
@@ -312,6 +323,29 @@ class Builder {
     }
   }
 
+  // module.rewrite.rule.<N> (both directions), module.rewrite.pub.rule.<N> (PUBLISH topics) and
+  // module.rewrite.sub.rule.<N> (SUBSCRIBE filters): kept in N order per direction.
+  void set_rewrite_rule(const Entry& entry) {
+    auto rest = std::string_view(entry.key).substr(15);
+    std::string direction = "both";
+    for (std::string_view prefix : {"pub.", "sub."}) {
+      if (rest.starts_with(prefix)) {
+        direction = std::string(prefix.substr(0, 3));
+        rest.remove_prefix(4);
+      }
+    }
+    std::uint64_t index = 0;
+    try {
+      if (!rest.starts_with("rule.")) throw std::invalid_argument("");
+      index = values::unsigned_integer(rest.substr(5), 1u << 20);
+    } catch (const std::invalid_argument&) {
+      throw ConfigError(entry.origin + ": unknown key '" + entry.key +
+                        "' (expected module.rewrite[.pub|.sub].rule.<N>)");
+    }
+    rewrite_rules_[{direction, index}] = {entry.origin + " " + entry.key,
+                                          std::string(values::trim(entry.value))};
+  }
+
   static void set_address(PendingListener& listener, std::string_view value) {
     if (values::trim(value) == "off") {
       listener.enabled = false;
@@ -332,6 +366,9 @@ class Builder {
   Settings settings_;
   std::vector<ZoneEntry> zone_entries_;
   std::map<std::uint64_t, Credential> users_, clients_;  // auth.user.N / auth.client.N by N
+  // (direction, N) -> (where it was written, rule text)
+  std::map<std::pair<std::string, std::uint64_t>, std::pair<std::string, std::string>>
+      rewrite_rules_;
   // Keyed by (index in kKinds, name): tcp listeners first, as Settings documents.
   std::map<std::pair<std::size_t, std::string>, PendingListener> listeners_;
 };

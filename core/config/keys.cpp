@@ -40,6 +40,10 @@ std::string text(std::string_view value) {
   return std::string(v::trim(value));
 }
 
+RateLimit rate(std::pair<double, double> per_second_and_burst) {
+  return RateLimit{per_second_and_burst.first, per_second_and_burst.second};
+}
+
 const SetterMap<MqttSettings>& mqtt_setters() {
   static const SetterMap<MqttSettings> setters{
       {"max_packet_size",
@@ -98,6 +102,20 @@ const SetterMap<ZoneSettings>& zone_setters() {
       {"enable_ban", [](auto& z, auto s) { z.enable_ban = v::boolean(s); }},
       {"enable_stats", [](auto& z, auto s) { z.enable_stats = v::boolean(s); }},
       {"mountpoint", [](auto& z, auto s) { z.mountpoint = text(s); }},
+      {"enable_flapping_detect", [](auto& z, auto s) { z.enable_flapping_detect = v::boolean(s); }},
+      {"flapping_threshold",
+       [](auto& z, auto s) {
+         const auto [per_second, count] = v::count_per_period(s);
+         z.flapping_threshold = static_cast<std::uint32_t>(count);
+         z.flapping_window = Millis(static_cast<std::int64_t>(count * 1000.0 / per_second));
+       }},
+      {"flapping_banned_expiry_interval",
+       [](auto& z, auto s) { z.flapping_banned_expiry_interval = v::duration(s); }},
+      {"publish_limit", [](auto& z, auto s) { z.publish_limit = rate(v::count_per_period(s)); }},
+      {"rate_limit.conn_bytes_in",
+       [](auto& z, auto s) { z.conn_bytes_in = rate(v::bytes_per_period(s)); }},
+      {"rate_limit.conn_messages_in",
+       [](auto& z, auto s) { z.conn_messages_in = rate(v::count_per_period(s)); }},
       {"ignore_loop_deliver",
        [](auto& z, auto s) { z.ignore_loop_deliver = z.mqtt.ignore_loop_deliver = v::boolean(s); }},
   };
@@ -125,6 +143,9 @@ const SetterMap<ListenerSettings>& listener_setters() {
       {"sndbuf", [](auto& l, auto s) { l.sndbuf = v::size(s); }},
       {"buffer", [](auto& l, auto s) { l.buffer = v::size(s); }},
       {"proxy_protocol", [](auto& l, auto s) { l.proxy_protocol = v::boolean(s); }},
+      {"rate_limit", [](auto& l, auto s) { l.rate_limit = rate(v::rate_and_burst(s)); }},
+      {"max_publish_rate",
+       [](auto& l, auto s) { l.max_publish_rate = rate(v::count_per_period(s)); }},
       {"proxy_protocol_timeout",
        [](auto& l, auto s) { l.proxy_protocol_timeout = v::duration(s); }},
   };
@@ -226,6 +247,24 @@ const SetterMap<Settings>& global_setters() {
        }},
       {"broker.shared_dispatch_ack_enabled",
        [](auto& g, auto s) { g.broker.shared_dispatch_ack_enabled = v::boolean(s); }},
+      {"flapping_detect_policy",
+       [](auto& g, auto s) {
+         const auto parts = v::list(s);
+         if (parts.size() != 3) {
+           throw std::invalid_argument("'threshold, window, ban duration' such as 30, 1m, 5m");
+         }
+         g.flapping.threshold = bounded<std::uint32_t>(parts[0], 1u << 20);
+         g.flapping.window = v::duration(parts[1]);
+         g.flapping.ban = v::duration(parts[2]);
+       }},
+      {"module.rewrite", [](auto& g, auto s) { g.modules.rewrite = v::boolean(s); }},
+      {"module.delayed", [](auto& g, auto s) { g.modules.delayed = v::boolean(s); }},
+      {"module.delayed.max_delayed_messages",
+       [](auto& g, auto s) { g.modules.delayed_max_pending = v::unsigned_integer(s, 1u << 30); }},
+      {"module.delayed.max_delay",
+       [](auto& g, auto s) {
+         g.modules.delayed_max_delay = duration_cast<Seconds>(v::duration(s));
+       }},
       {"broker.route_batch_clean",
        [](auto& g, auto s) { g.broker.route_batch_clean = v::boolean(s); }},
       {"retainer.storage_type",
@@ -271,20 +310,17 @@ constexpr auto kIgnoredKeys = std::to_array<std::string_view>(
     {"node.cookie", "node.proto_dist", "node.ssl_dist_optfile", "node.heartbeat",
      "node.async_threads", "node.process_limit", "node.max_ports", "node.dist_buffer_size",
      "node.max_ets_tables", "node.fullsweep_after", "node.crash_dump", "node.dist_net_ticktime",
-     "node.dist_listen_min", "node.dist_listen_max", "broker.enable_session_registry",
-     "flapping_detect_policy"});
+     "node.dist_listen_min", "node.dist_listen_max", "broker.enable_session_registry"});
 
 constexpr auto kIgnoredZoneKeys = std::to_array<std::string_view>(
-    {"allow_anonymous", "acl_deny_action", "enable_flapping_detect", "flapping_threshold",
-     "flapping_banned_expiry_interval", "publish_limit", "rate_limit", "mqueue_type",
-     "bypass_auth_plugins", "force_gc_policy", "force_shutdown_policy", "use_username_as_clientid",
-     "conn_congestion", "quota", "response_information"});
+    {"allow_anonymous", "acl_deny_action", "mqueue_type", "bypass_auth_plugins", "force_gc_policy",
+     "force_shutdown_policy", "use_username_as_clientid", "conn_congestion", "quota",
+     "response_information"});
 
 // compress and deflate_opts.*: permessage-deflate is not offered (see README).
 // secure_renegotiate: mbedTLS never renegotiates unless asked to, so it is always off.
 constexpr auto kIgnoredListenerKeys = std::to_array<std::string_view>(
-    {"rate_limit", "max_publish_rate", "tune_buffer", "active_n", "high_watermark", "keepalive",
-     "secure_renegotiate", "compress"});
+    {"tune_buffer", "active_n", "high_watermark", "keepalive", "secure_renegotiate", "compress"});
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view name) {

@@ -57,6 +57,17 @@ struct WebSocketSettings {
   bool operator==(const WebSocketSettings&) const = default;
 };
 
+// A token-bucket rate: `per_second` on average, bursts up to `burst` (0 = no limit). Written as
+// "N,period" (messages: 100,10s, or bare seconds: 10,60), "size,period" (bytes: 100KB,10s) or
+// "rate,burst" (bytes per second and burst bytes: 1024,4096).
+struct RateLimit {
+  double per_second = 0;
+  double burst = 0;
+  bool enabled() const { return per_second > 0; }
+
+  bool operator==(const RateLimit&) const = default;
+};
+
 // listener.<kind>.<name> = [ip:]port and its sub-keys; kind is tcp, ssl (MQTT over TLS), ws
 // (MQTT over WebSocket) or wss (over WebSocket over TLS). Gateways use the same struct for their
 // own stream listeners.
@@ -81,6 +92,8 @@ struct ListenerSettings {
   Millis proxy_protocol_timeout{3000};
   std::optional<TlsSettings> tls;              // set for ssl and wss
   std::optional<WebSocketSettings> websocket;  // set for ws and wss
+  RateLimit rate_limit;        // rate_limit = bytes/s,burst: bytes read per connection
+  RateLimit max_publish_rate;  // max_publish_rate = N,seconds: PUBLISHes per connection
 
   bool operator==(const ListenerSettings&) const = default;
 };
@@ -146,6 +159,15 @@ struct ZoneSettings {
   bool enable_acl = true;
   bool enable_ban = true;
   bool enable_stats = true;
+  // Flapping: flapping_threshold disconnects within flapping_window ban the client id for
+  // flapping_banned_expiry_interval. Defaults from flapping_detect_policy.
+  bool enable_flapping_detect = false;
+  std::uint32_t flapping_threshold = 30;
+  Millis flapping_window{60000};
+  Millis flapping_banned_expiry_interval{300000};
+  RateLimit publish_limit;     // publish_limit = N,seconds
+  RateLimit conn_bytes_in;     // rate_limit.conn_bytes_in = size,period
+  RateLimit conn_messages_in;  // rate_limit.conn_messages_in = N,period
   std::string mountpoint;
   bool ignore_loop_deliver = false;
   MqttSettings mqtt;  // mqtt.* with zone.<name>.<same key> applied on top
@@ -169,6 +191,27 @@ struct BrokerSettings {
   bool route_batch_clean = true;
 
   bool operator==(const BrokerSettings&) const = default;
+};
+
+// flapping_detect_policy = threshold, window, ban: the zones' defaults.
+struct FlappingPolicy {
+  std::uint32_t threshold = 30;
+  Millis window{60000};
+  Millis ban{300000};
+
+  bool operator==(const FlappingPolicy&) const = default;
+};
+
+// module.rewrite.* and module.delayed.* — topic rewrite rules and delayed publish.
+struct ModuleSettings {
+  bool rewrite = false;  // module.rewrite = on | off
+  // "key = <filter> <regex> <destination>" in N order; rule.N applies to both directions.
+  std::vector<std::pair<std::string, std::string>> rewrite_publish, rewrite_subscribe;
+  bool delayed = true;                         // module.delayed = on | off (gatemq key)
+  std::uint64_t delayed_max_pending = 100000;  // module.delayed.max_delayed_messages, 0 = no cap
+  Seconds delayed_max_delay{4294967};          // module.delayed.max_delay
+
+  bool operator==(const ModuleSettings&) const = default;
 };
 
 // acl_* — the built-in ACL file and what happens around it (core/auth/access_control).
@@ -240,6 +283,8 @@ struct Settings {
   bool allow_anonymous = true;  // allow_anonymous
   AclSettings acl;
   BuiltinAuthSettings auth;
+  FlappingPolicy flapping;
+  ModuleSettings modules;
   // Keys the seed documents that this build accepts but does not act on yet ("file:line key").
   // Keys of sections owned by gateways (see config::SectionSpec), in the order they apply.
   std::vector<RawEntry> section_entries;

@@ -183,4 +183,43 @@ std::vector<std::string> list(std::string_view text) {
   return items;
 }
 
+namespace {
+std::pair<std::string_view, std::string_view> two_parts(std::string_view text,
+                                                        std::string_view expected) {
+  const auto comma = text.find(',');
+  if (comma == std::string_view::npos || text.find(',', comma + 1) != std::string_view::npos) {
+    throw std::invalid_argument(std::string(expected));
+  }
+  return {trim(text.substr(0, comma)), trim(text.substr(comma + 1))};
+}
+
+std::pair<double, double> per_period(double amount, std::chrono::milliseconds period,
+                                     std::string_view expected) {
+  if (amount <= 0 || period.count() <= 0) throw std::invalid_argument(std::string(expected));
+  return {amount * 1000.0 / static_cast<double>(period.count()), amount};
+}
+}  // namespace
+
+std::pair<double, double> count_per_period(std::string_view text) {
+  constexpr std::string_view kExpected = "'count,period' such as 100,10s";
+  const auto [count, period] = two_parts(text, kExpected);
+  return per_period(static_cast<double>(unsigned_integer(count, 1u << 30)), duration(period),
+                    kExpected);
+}
+
+std::pair<double, double> bytes_per_period(std::string_view text) {
+  constexpr std::string_view kExpected = "'size,period' such as 100KB,10s";
+  const auto [bytes, period] = two_parts(text, kExpected);
+  return per_period(static_cast<double>(size(bytes)), duration(period), kExpected);
+}
+
+std::pair<double, double> rate_and_burst(std::string_view text) {
+  constexpr std::string_view kExpected = "'bytes per second,burst bytes' such as 1024,4096";
+  const auto [rate, burst] = two_parts(text, kExpected);
+  const auto per_second = static_cast<double>(size(rate));
+  const auto burst_bytes = static_cast<double>(size(burst));
+  if (per_second <= 0) throw std::invalid_argument(std::string(kExpected));
+  return {per_second, std::max(burst_bytes, per_second)};
+}
+
 }  // namespace gatemq::config::values

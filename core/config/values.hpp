@@ -27,6 +27,13 @@ std::vector<std::pair<std::string, int>> priorities(std::string_view text);
 // One of `choices`, returned as written.
 std::string one_of(std::string_view text, std::initializer_list<std::string_view> choices);
 
+// "100,10s" / "10,60" (count per period, bare periods in seconds) -> per second and burst N.
+std::pair<double, double> count_per_period(std::string_view text);
+// "100KB,10s": bytes per period -> per second and burst.
+std::pair<double, double> bytes_per_period(std::string_view text);
+// "1024,4096": bytes per second and burst bytes.
+std::pair<double, double> rate_and_burst(std::string_view text);
+
 // Any non-empty text without whitespace (node.name).
 std::string name(std::string_view text);
 // Letters, digits, '_' and '-': zone and listener names, which also appear inside keys.

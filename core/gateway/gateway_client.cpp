@@ -35,6 +35,14 @@ GatewayClient::ConnectResult GatewayClient::connect(Connection connection,
   info_.client_id = std::move(connection.client_id);
   info_.username = std::move(connection.username);
   endpoint_ = std::move(connection.endpoint);
+  info_.clean_start = connection.clean_start;
+  info_.keepalive = connection.keepalive;
+  if (auto ban = broker_.find_ban(info_)) {
+    stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("{} {} gateway: refused, banned by {} ({})", info_.log_name(), options_.gateway,
+                 ban->by, ban->reason);
+    return ConnectResult::NotAuthorized;
+  }
   if (!broker_.authenticate(info_, connection.password)) {
     stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("{} {} gateway: authentication failed", info_.log_name(), options_.gateway);
@@ -105,7 +113,8 @@ void GatewayClient::disconnect(broker::CloseKind kind, std::string_view reason) 
   stats_.clients.fetch_sub(1, std::memory_order_relaxed);
   spdlog::info("{} disconnected from the {} gateway: {}", info_.log_name(), options_.gateway,
                reason);
-  broker_.hooks().client_disconnected(info_, reason);
+  broker_.hooks().client_disconnected(info_,
+                                      kind == broker::CloseKind::Abnormal ? reason : "normal");
 }
 
 std::string_view GatewayClient::device_topic(std::string_view topic) const {

@@ -39,9 +39,10 @@ class GatewayClient {
     std::string endpoint;  // %e (LwM2M endpoint name); empty elsewhere
     bool clean_start = true;
     std::uint32_t session_expiry_seconds = 0;
+    std::uint16_t keepalive = 0;              // seconds, for the connected event
     std::optional<broker::WillMessage> will;  // topic already expanded, without mountpoint
   };
-  enum class ConnectResult { Accepted, NotAuthorized };
+  enum class ConnectResult { Accepted, NotAuthorized };  // NotAuthorized also when banned
   ConnectResult connect(Connection connection, std::shared_ptr<broker::SessionSink> sink);
   bool connected() const { return session_ != nullptr; }
 

@@ -16,11 +16,11 @@ using namespace std::chrono_literals;
 using broker::CloseKind;
 namespace rc = mqtt::rc;
 
-constexpr std::size_t kReadChunk = 16 * 1024;
+// Reads start small (most connections are idle or chatty with small packets) and the buffer
+// doubles while reads fill it, up to kMaxReadChunk for bulk senders.
+constexpr std::size_t kReadChunk = 4 * 1024;
+constexpr std::size_t kMaxReadChunk = 64 * 1024;
 constexpr auto kCloseFlushTimeout = 5s;
-// QoS 0 output buffered beyond this (client reading slower than it is sent to) is dropped;
-// QoS 1/2 output is bounded by the inflight window instead.
-constexpr std::size_t kMaxBufferedQos0Bytes = 8 * 1024 * 1024;
 constexpr std::uint32_t kV3ExpiryEndsWithConnection = 0;
 
 std::string generate_client_id() {
@@ -44,8 +44,6 @@ const char* version_name(mqtt::ProtocolVersion version) {
   return "?";
 }
 
-const mqtt::Properties kNoProperties;
-
 }  // namespace
 
 MqttChannel::MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> transport,
@@ -58,12 +56,16 @@ MqttChannel::MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> tran
       idle_timer_(transport_->executor()),
       keepalive_timer_(transport_->executor()),
       retry_timer_(transport_->executor()),
-      send_timer_(transport_->executor()) {
+      send_timer_(transport_->executor()),
+      pause_timer_(transport_->executor()) {
   client_.peer_host = transport_->peer_host();
   client_.peer_port = transport_->peer_port();
   client_.listener = context_->listener_name;
   client_.zone = context_->zone_name;
   broker_.counters().connections.fetch_add(1, std::memory_order_relaxed);
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& limit : context_->byte_limits) byte_buckets_.emplace_back(limit, now);
+  for (const auto& limit : context_->publish_limits) publish_buckets_.emplace_back(limit, now);
 }
 
 MqttChannel::~MqttChannel() {
@@ -98,14 +100,35 @@ void MqttChannel::on_read(const std::error_code& error, std::size_t bytes) {
   }
   if (state_ == State::Closing) return;  // discard input while we close
   last_received_ = std::chrono::steady_clock::now();
+  broker_.metrics().add(broker::Metric::BytesReceived, bytes);
+  for (auto& bucket : byte_buckets_) {
+    pause_ = std::max(pause_, bucket.take(static_cast<double>(bytes), last_received_));
+  }
   input_.append(read_buffer_.data(), bytes);
+  if (bytes == read_buffer_.size() && read_buffer_.size() < kMaxReadChunk) {
+    read_buffer_.resize(read_buffer_.size() * 2);
+  }
   if (!process_input()) return;
   // Compact once the consumed prefix dominates, so input_ does not grow without bound.
   if (input_used_ > 0 && input_used_ * 2 >= input_.size()) {
     input_.erase(0, input_used_);
     input_used_ = 0;
   }
-  read();
+  read_or_pause();
+}
+
+void MqttChannel::read_or_pause() {
+  if (pause_.count() <= 0) {
+    read();
+    return;
+  }
+  // Over a rate limit: stop reading until the buckets refill (the sender feels TCP backpressure).
+  spdlog::debug("{} rate limited: reading again in {} ms", client_.log_name(), pause_.count());
+  pause_timer_.expires_after(pause_);
+  pause_ = std::chrono::milliseconds(0);
+  pause_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error && self->state_ != State::Closed && self->state_ != State::Closing) self->read();
+  });
 }
 
 bool MqttChannel::process_input() {
@@ -116,7 +139,7 @@ bool MqttChannel::process_input() {
       case mqtt::Frame::Status::NeedMore:
         return true;
       case mqtt::Frame::Status::Malformed:
-        broker_.counters().packets_malformed.fetch_add(1, std::memory_order_relaxed);
+        broker_.metrics().add(broker::Metric::PacketsMalformed);
         protocol_failure(rc::kMalformedPacket, "malformed fixed header");
         return false;
       case mqtt::Frame::Status::TooLarge:
@@ -132,8 +155,9 @@ bool MqttChannel::process_input() {
     }
     auto decoded = mqtt::decode(frame.first_byte, frame.body, version_);
     input_used_ += frame.consumed;
+    broker_.metrics().packet_received(type);
     if (!decoded.ok()) {
-      broker_.counters().packets_malformed.fetch_add(1, std::memory_order_relaxed);
+      broker_.metrics().add(broker::Metric::PacketsMalformed);
       if (type == mqtt::PacketType::Connect) {
         if (auto* connect = std::get_if<mqtt::Connect>(&decoded.packet)) {
           version_ = connect->version;
@@ -165,6 +189,7 @@ void MqttChannel::handle(mqtt::Packet&& packet) {
           handle_publish(std::move(value));
         } else if constexpr (std::is_same_v<T, mqtt::Puback>) {
           if (!session_->on_puback(value.packet_id)) {
+            broker_.metrics().add(broker::Metric::PacketsPubackMissed);
             spdlog::debug("{} PUBACK for unknown packet id {}", client_.log_name(),
                           value.packet_id);
           }
@@ -173,14 +198,18 @@ void MqttChannel::handle(mqtt::Packet&& packet) {
             // The receiver refused the message: the flow ends here (spec 4.3.3).
             session_->on_delivery_refused(value.packet_id);
           } else if (!session_->on_pubrec(value.packet_id)) {
+            broker_.metrics().add(broker::Metric::PacketsPubrecMissed);
             write_packet(mqtt::Pubrel{value.packet_id, rc::kPacketIdentifierNotFound, {}});
           }
         } else if constexpr (std::is_same_v<T, mqtt::Pubrel>) {
           const bool known = session_->release_qos2(value.packet_id);
+          if (!known) broker_.metrics().add(broker::Metric::PacketsPubrelMissed);
           write_packet(mqtt::Pubcomp{
               value.packet_id, known ? rc::kSuccess : rc::kPacketIdentifierNotFound, {}});
         } else if constexpr (std::is_same_v<T, mqtt::Pubcomp>) {
-          session_->on_pubcomp(value.packet_id);
+          if (!session_->on_pubcomp(value.packet_id)) {
+            broker_.metrics().add(broker::Metric::PacketsPubcompMissed);
+          }
         } else if constexpr (std::is_same_v<T, mqtt::Subscribe>) {
           handle_subscribe(std::move(value));
         } else if constexpr (std::is_same_v<T, mqtt::Unsubscribe>) {
@@ -227,8 +256,13 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
     connect.client_id = generate_client_id();
   }
   client_.client_id = connect.client_id;
+  client_.clean_start = connect.clean_start;
   if (connect.client_id.size() > limits.max_clientid_len) {
     refuse_connect(rc::kClientIdentifierNotValid, "client id longer than mqtt.max_clientid_len");
+    return;
+  }
+  if (auto ban = broker_.find_ban(client_)) {
+    refuse_connect(rc::kBanned, "banned by " + ban->by + " (" + ban->reason + ")");
     return;
   }
   if (connect.properties.authentication_method) {
@@ -279,6 +313,7 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
   std::uint16_t keepalive = connect.keep_alive;
   const bool server_keepalive = is_v5() && zone_.server_keepalive != 0;
   if (server_keepalive) keepalive = zone_.server_keepalive;
+  client_.keepalive = keepalive;
   keepalive_timeout_ = std::chrono::milliseconds(
       static_cast<std::int64_t>(keepalive * 1000.0 * zone_.keepalive_backoff * 2));
 
@@ -374,6 +409,8 @@ void MqttChannel::handle_publish(mqtt::Publish&& publish) {
     if (publish.qos == 2) write_packet(mqtt::Pubrec{publish.packet_id, code, {}});
     return;
   }
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& bucket : publish_buckets_) pause_ = std::max(pause_, bucket.take(1, now));
   if (publish.qos == 2) {
     switch (session_->receive_qos2(publish.packet_id)) {
       case broker::Session::Qos2Receive::Duplicate:
@@ -478,7 +515,9 @@ void MqttChannel::close(CloseKind kind, const std::string& why,
   } else {
     spdlog::debug("{} disconnected: {}", client_.log_name(), why);
   }
-  if (was_connected) broker_.hooks().client_disconnected(client_, why);
+  if (was_connected) {
+    broker_.hooks().client_disconnected(client_, kind == CloseKind::Abnormal ? why : "normal");
+  }
   if (disconnect_reason && was_connected && is_v5()) {
     mqtt::Disconnect disconnect;
     disconnect.reason_code = *disconnect_reason;
@@ -507,6 +546,7 @@ void MqttChannel::finish_close() {
   keepalive_timer_.cancel();
   retry_timer_.cancel();
   send_timer_.cancel();
+  pause_timer_.cancel();
   transport_->close();
 }
 
@@ -514,141 +554,6 @@ void MqttChannel::close_by_broker(std::uint8_t reason_code) {
   asio::post(transport_->executor(), [self = shared_from_this(), reason_code] {
     self->protocol_failure(reason_code, "closed by the broker");
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output
-
-void MqttChannel::send(broker::Outbound item) {
-  bool schedule = false;
-  {
-    std::lock_guard lock(mailbox_mutex_);
-    mailbox_.push_back(std::move(item));
-    schedule = !mailbox_drain_scheduled_;
-    mailbox_drain_scheduled_ = true;
-  }
-  if (schedule) {
-    asio::post(transport_->executor(), [self = shared_from_this()] { self->drain_mailbox(); });
-  }
-}
-
-void MqttChannel::drain_mailbox() {
-  std::vector<broker::Outbound> items;
-  {
-    std::lock_guard lock(mailbox_mutex_);
-    items.swap(mailbox_);
-    mailbox_drain_scheduled_ = false;
-  }
-  for (auto& item : items) write_outbound(std::move(item));
-  flush();
-}
-
-bool MqttChannel::accepts(const broker::Delivery& delivery) const {
-  if (client_max_packet_size_ == 0) return true;
-  const auto& message = *delivery.message;
-  // Upper bound: the forwarded properties plus expiry (5 bytes) and subscription id (5 bytes).
-  const auto topic = std::string_view(message.topic)
-                         .substr(std::min(message.topic.size(), client_.mountpoint.size()));
-  const auto size = mqtt::encoded_publish_size(topic, message.properties, message.payload.size(),
-                                               delivery.qos, version_) +
-                    10;
-  return size <= client_max_packet_size_;
-}
-
-void MqttChannel::write_outbound(broker::Outbound&& item) {
-  if (state_ != State::Connected) return;  // QoS 1/2 stay in the session for the next connection
-  if (auto* pubrel = std::get_if<broker::OutboundPubrel>(&item)) {
-    write_packet(mqtt::Pubrel{pubrel->packet_id, rc::kSuccess, {}});
-    return;
-  }
-  auto& publish = std::get<broker::OutboundPublish>(item);
-  const auto& delivery = publish.delivery;
-  const auto& message = *delivery.message;
-  const auto now = broker::Clock::now();
-  if (message.expired(now)) {
-    if (publish.packet_id != 0) session_->on_delivery_refused(publish.packet_id);
-    return;
-  }
-  std::string topic = strip_mountpoint(message.topic);
-  if (publish.packet_id == 0 && pending_.size() >= kMaxBufferedQos0Bytes) {
-    broker_.counters().messages_dropped_slow_subscriber.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  const mqtt::PublishHeader header{publish.dup, delivery.qos, delivery.retain, publish.packet_id};
-  if (!is_v5()) {
-    mqtt::encode_publish(header, topic, kNoProperties, message.payload, version_, pending_);
-    return;
-  }
-  const bool needs_own_properties =
-      message.expires_at || delivery.subscription_id || client_topic_alias_max_ != 0;
-  if (!needs_own_properties) {
-    mqtt::encode_publish(header, topic, message.properties, message.payload, version_, pending_);
-    return;
-  }
-  mqtt::Properties properties = message.properties;
-  properties.message_expiry_interval = message.remaining_expiry(now);
-  if (delivery.subscription_id) properties.subscription_identifiers = {*delivery.subscription_id};
-  std::string_view wire_topic = topic;
-  if (client_topic_alias_max_ != 0) {
-    auto known = outbound_aliases_.find(topic);
-    if (known != outbound_aliases_.end()) {
-      properties.topic_alias = known->second;
-      wire_topic = {};
-    } else if (outbound_aliases_.size() < client_topic_alias_max_) {
-      const auto alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
-      outbound_aliases_.emplace(topic, alias);
-      properties.topic_alias = alias;
-    }
-  }
-  mqtt::encode_publish(header, wire_topic, properties, message.payload, version_, pending_);
-}
-
-void MqttChannel::write_packet(const mqtt::Packet& packet) {
-  mqtt::encode(packet, version_, pending_);
-  flush();
-}
-
-void MqttChannel::flush() {
-  if (write_in_progress_ || pending_.empty() || state_ == State::Closed) return;
-  writing_.swap(pending_);
-  pending_.clear();
-  write_in_progress_ = true;
-  transport_->async_write(asio::buffer(writing_),
-                          [self = shared_from_this()](const std::error_code& error, std::size_t) {
-                            self->on_written(error);
-                          });
-  if (context_->send_timeout.count() > 0) {
-    send_timer_.expires_after(context_->send_timeout);
-    send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-      if (!error && self->write_in_progress_) self->on_send_timeout();
-    });
-  }
-}
-
-void MqttChannel::on_send_timeout() {
-  if (state_ == State::Closed) return;
-  spdlog::warn("{} send timeout: the client has not read for {} ms{}", client_.log_name(),
-               context_->send_timeout.count(), context_->send_timeout_close ? ", closing" : "");
-  if (!context_->send_timeout_close) return;
-  close(CloseKind::Abnormal, "send timeout");
-  finish_close();
-}
-
-void MqttChannel::on_written(const std::error_code& error) {
-  write_in_progress_ = false;
-  writing_.clear();
-  send_timer_.cancel();
-  if (state_ == State::Closed) return;
-  if (error) {
-    close(CloseKind::Abnormal, "write error: " + error.message());
-    finish_close();
-    return;
-  }
-  if (!pending_.empty()) {
-    flush();
-  } else if (close_after_flush_) {
-    finish_close();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

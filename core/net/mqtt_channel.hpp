@@ -18,6 +18,7 @@
 #include "core/config/settings.hpp"
 #include "core/mqtt/codec.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/token_bucket.hpp"
 #include "core/net/transport.hpp"
 
 namespace gatemq::net {
@@ -33,6 +34,10 @@ struct ChannelContext {
   // listener.ssl.<name>.peer_cert_as_username / _clientid: "cn", "dn" or "" (off).
   std::string peer_cert_as_username;
   std::string peer_cert_as_clientid;
+  // Inbound rate limits: listener rate_limit and zone rate_limit.conn_bytes_in on bytes;
+  // listener max_publish_rate, zone publish_limit and rate_limit.conn_messages_in on PUBLISHes.
+  std::vector<config::RateLimit> byte_limits;
+  std::vector<config::RateLimit> publish_limits;
 };
 
 class MqttChannel final : public broker::SessionSink,
@@ -56,6 +61,8 @@ class MqttChannel final : public broker::SessionSink,
   enum class State { AwaitingConnect, Connected, Closing, Closed };
 
   void read();
+  // Reads again now, or after the pause the rate limits ask for.
+  void read_or_pause();
   void on_read(const std::error_code& error, std::size_t bytes);
   bool process_input();
   void handle(mqtt::Packet&& packet);
@@ -105,6 +112,9 @@ class MqttChannel final : public broker::SessionSink,
   std::vector<char> read_buffer_;
   std::chrono::steady_clock::time_point last_received_;
   std::chrono::milliseconds keepalive_timeout_{0};
+  std::vector<TokenBucket> byte_buckets_;
+  std::vector<TokenBucket> publish_buckets_;
+  std::chrono::milliseconds pause_{0};  // owed by the input just processed
 
   // Output: pending_ collects encoded packets while writing_ is on the wire.
   std::string pending_;
@@ -121,6 +131,7 @@ class MqttChannel final : public broker::SessionSink,
   asio::steady_timer keepalive_timer_;
   asio::steady_timer retry_timer_;
   asio::steady_timer send_timer_;
+  asio::steady_timer pause_timer_;
 
   // v5 negotiated limits (fixed at CONNECT, read by accepts() from other threads).
   std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit announced

@@ -13,6 +13,13 @@ std::shared_ptr<TcpListener> make_mqtt_listener(broker::Broker& broker,
   context->zone = broker.settings().zone(settings.zone);
   context->send_timeout = settings.send_timeout;
   context->send_timeout_close = settings.send_timeout_close;
+  for (const auto& limit : {settings.rate_limit, context->zone.conn_bytes_in}) {
+    if (limit.enabled()) context->byte_limits.push_back(limit);
+  }
+  for (const auto& limit :
+       {settings.max_publish_rate, context->zone.publish_limit, context->zone.conn_messages_in}) {
+    if (limit.enabled()) context->publish_limits.push_back(limit);
+  }
   if (settings.tls) {
     context->peer_cert_as_username = settings.tls->peer_cert_as_username;
     context->peer_cert_as_clientid = settings.tls->peer_cert_as_clientid;

@@ -97,9 +97,34 @@ std::optional<SharedFilter> parse_shared(std::string_view filter) {
   return SharedFilter{std::string(group), std::string(rest.substr(slash + 1))};
 }
 
+bool is_delayed(std::string_view topic) {
+  return topic.starts_with("$delayed/");
+}
+
+std::optional<DelayedTopic> parse_delayed(std::string_view topic) {
+  constexpr std::string_view kPrefix = "$delayed/";
+  if (!topic.starts_with(kPrefix)) return std::nullopt;
+  const auto rest = topic.substr(kPrefix.size());
+  const auto slash = rest.find('/');
+  if (slash == 0 || slash == std::string_view::npos || slash > 10 || slash + 1 == rest.size()) {
+    return std::nullopt;
+  }
+  DelayedTopic delayed;
+  for (const char c : rest.substr(0, slash)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    delayed.seconds = delayed.seconds * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  delayed.topic = rest.substr(slash + 1);
+  return delayed;
+}
+
 std::string apply_mountpoint(std::string_view mountpoint, std::string_view topic) {
-  // A shared subscription mounts its inner filter: $share/g/<mountpoint>filter.
+  // Shared subscriptions and delayed publishes mount their inner topic: $share/g/<mountpoint>f.
   if (!mountpoint.empty()) {
+    if (auto delayed = parse_delayed(topic)) {
+      const auto prefix = topic.substr(0, topic.size() - delayed->topic.size());
+      return std::string(prefix) + std::string(mountpoint) + std::string(delayed->topic);
+    }
     if (auto shared = parse_shared(topic)) {
       const auto prefix =
           shared->group == "$queue" ? std::string("$queue/") : "$share/" + shared->group + "/";

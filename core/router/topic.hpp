@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,17 @@ struct SharedFilter {
 };
 std::optional<SharedFilter> parse_shared(std::string_view filter);
 
+// `$delayed/<seconds>/<topic>` (delayed publish): the delay and the topic to publish to; nullopt
+// when the topic does not have that form (seconds in decimal, at most 10 digits, topic non-empty).
+struct DelayedTopic {
+  std::uint64_t seconds = 0;
+  std::string_view topic;
+};
+bool is_delayed(std::string_view topic);
+std::optional<DelayedTopic> parse_delayed(std::string_view topic);
+
+// Puts the mountpoint in front of a topic or filter; for `$share/<g>/`, `$queue/` and
+// `$delayed/<s>/` it goes in front of the inner topic.
 std::string apply_mountpoint(std::string_view mountpoint, std::string_view topic);
 // The topic without the mountpoint, or nullopt when the topic is outside it.
 std::optional<std::string_view> strip_mountpoint(std::string_view mountpoint,

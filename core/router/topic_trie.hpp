@@ -21,6 +21,7 @@ class TopicTrie {
   void insert(std::string_view filter, const Key& key, Value value) {
     if (!has_wildcard(filter)) {
       auto& entries = exact_[std::string(filter)];
+      if (entries.subscribers.empty()) ++filters_;
       if (put(entries.subscribers, key, std::move(value))) ++size_;
       entries.filter = filter;
       return;
@@ -28,6 +29,7 @@ class TopicTrie {
     Node* node = &root_;
     for_each_level(filter, [&](std::string_view level) { node = &node->child(level); });
     node->filter = filter;
+    if (node->subscribers.empty()) ++filters_;
     if (put(node->subscribers, key, std::move(value))) ++size_;
   }
 
@@ -35,13 +37,18 @@ class TopicTrie {
     if (!has_wildcard(filter)) {
       auto found = exact_.find(std::string(filter));
       if (found == exact_.end() || !remove(found->second.subscribers, key)) return false;
-      if (found->second.subscribers.empty()) exact_.erase(found);
+      if (found->second.subscribers.empty()) {
+        exact_.erase(found);
+        --filters_;
+      }
       --size_;
       return true;
     }
     std::vector<std::string> levels;
     for_each_level(filter, [&](std::string_view level) { levels.emplace_back(level); });
-    if (!erase_in(root_, levels, 0, key)) return false;
+    bool filter_emptied = false;
+    if (!erase_in(root_, levels, 0, key, filter_emptied)) return false;
+    if (filter_emptied) --filters_;
     --size_;
     return true;
   }
@@ -65,7 +72,8 @@ class TopicTrie {
     match_in(root_, levels, 0, system_topic, f);
   }
 
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return size_; }             // (filter, key) pairs
+  std::size_t filter_count() const { return filters_; }  // distinct filters
   bool empty() const { return size_ == 0; }
 
  private:
@@ -122,8 +130,12 @@ class TopicTrie {
   }
 
   static bool erase_in(Node& node, const std::vector<std::string>& levels, std::size_t depth,
-                       const Key& key) {
-    if (depth == levels.size()) return remove(node.subscribers, key);
+                       const Key& key, bool& filter_emptied) {
+    if (depth == levels.size()) {
+      if (!remove(node.subscribers, key)) return false;
+      filter_emptied = node.subscribers.empty();
+      return true;
+    }
     const auto& level = levels[depth];
     std::unique_ptr<Node>* slot = nullptr;
     typename std::unordered_map<std::string, std::unique_ptr<Node>>::iterator named;
@@ -136,7 +148,7 @@ class TopicTrie {
       if (named == node.children.end()) return false;
       slot = &named->second;
     }
-    if (!*slot || !erase_in(**slot, levels, depth + 1, key)) return false;
+    if (!*slot || !erase_in(**slot, levels, depth + 1, key, filter_emptied)) return false;
     if ((*slot)->empty()) {  // prune the branch this subscription kept alive
       if (level == "+" || level == "#") {
         slot->reset();
@@ -174,6 +186,7 @@ class TopicTrie {
   std::unordered_map<std::string, ExactEntries> exact_;
   Node root_;
   std::size_t size_ = 0;
+  std::size_t filters_ = 0;
 };
 
 }  // namespace gatemq::router

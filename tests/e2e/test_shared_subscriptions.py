@@ -156,3 +156,50 @@ def test_shared_subscriptions_under_a_mountpoint(broker, paho):
     outsider.publish("tenant/m0/data", b"inside", qos=1)
     packets = drain(member)
     assert [(p.topic, p.payload) for p in packets] == [("data", b"inside")]
+
+
+def unacknowledged_on_one_member(broker, qos):
+    """m1 (persistent) is offline while m0 receives `qos` messages and acknowledges none; then m1
+    comes back and m0 drops its connection. Returns (m1, payloads m0 received)."""
+    m1 = mqtt_raw.RawClient(broker.port, V311)
+    assert m1.connect("m1", clean=False).reason == 0
+    assert m1.subscribe("$share/g/work", qos).codes == [qos]
+    m1.close()
+    m0 = mqtt_raw.RawClient(broker.port, V311)
+    assert m0.connect("m0").reason == 0
+    assert m0.subscribe("$share/g/work", qos).codes == [qos]
+    publisher = mqtt_raw.RawClient(broker.port, V311)
+    assert publisher.connect("publisher").reason == 0
+    for i in range(5):
+        publisher.publish("work", f"job{i}", qos=1, packet_id=i + 1)
+        publisher.expect(mqtt_raw.PUBACK)
+    on_m0 = [m0.expect(PUBLISH).payload for _ in range(5)]
+    m1 = mqtt_raw.RawClient(broker.port, V311)
+    assert m1.connect("m1", clean=False).reason == 0
+    m0.close()  # no PUBACK/PUBREC for any of them
+    return m1, on_m0
+
+
+@pytest.mark.broker_config({"broker.shared_dispatch_ack_enabled": "true"})
+@pytest.mark.parametrize("qos", [1, 2])
+def test_unacknowledged_messages_of_a_leaving_member_go_to_another(broker, qos):
+    m1, on_m0 = unacknowledged_on_one_member(broker, qos)
+    assert on_m0 == [f"job{i}".encode() for i in range(5)]
+    redispatched, released = [], 0
+    while len(redispatched) < 5 or (qos == 2 and released < 5):
+        packet = m1.recv()
+        if packet.type == mqtt_raw.PUBREL:
+            m1.send(mqtt_raw.ack(mqtt_raw.PUBCOMP, packet.packet_id))
+            released += 1
+            continue
+        assert packet.type == PUBLISH
+        redispatched.append(packet.payload)
+        ack = mqtt_raw.PUBACK if qos == 1 else mqtt_raw.PUBREC
+        m1.send(mqtt_raw.ack(ack, packet.packet_id))
+    assert sorted(redispatched) == sorted(on_m0)
+    assert drain(m1) == [], "each exactly once"
+
+
+def test_without_dispatch_ack_a_leaving_member_keeps_its_messages(broker):
+    m1, _ = unacknowledged_on_one_member(broker, 1)
+    assert drain(m1) == []

@@ -3,13 +3,12 @@
 #include "core/config/config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <unistd.h>
 
 namespace gatemq::config {
 namespace {
@@ -451,8 +450,8 @@ TEST(Config, AclAndBuiltinAuthKeys) {
   EXPECT_EQ(settings.acl.cache_ttl, 30s);
   EXPECT_TRUE(settings.acl.deny_disconnects);
   EXPECT_EQ(settings.auth.user_password_hash, "plain");
-  EXPECT_EQ(settings.auth.users, (std::vector<Credential>{{"admin", "public", "NaCl"},
-                                                          {"second", "two", ""}}))
+  EXPECT_EQ(settings.auth.users,
+            (std::vector<Credential>{{"admin", "public", "NaCl"}, {"second", "two", ""}}))
       << "in N order";
   EXPECT_EQ(settings.auth.client_password_hash, "bcrypt");
   EXPECT_EQ(settings.auth.clients, (std::vector<Credential>{{"dev:devid", "passwd", ""}}));
@@ -487,7 +486,8 @@ TEST(Config, EnvironmentOverridesTheFile) {
                                {"GATEMQ_LOG__ROTATION__COUNT", "9"},
                                {"GATEMQ_ALLOW_ANONYMOUS", "off"},
                                {"GATEMQ_ACL_FILE", "etc/my-acl.conf"},
-                               {"GATEMQ_FLAPPING_DETECT_POLICY", "30,1m,5m"},
+                               {"GATEMQ_FLAPPING_DETECT_POLICY", "3,1m,5m"},
+                               {"GATEMQ_CLUSTER__NAME", "edge"},
                                {"GATEMQ_BIN", "/not/a/key"},
                                {"GATEMQ_E2E_TARGET", "mosquitto"},
                                {"OTHER__VARIABLE", "x"}});
@@ -502,9 +502,10 @@ TEST(Config, EnvironmentOverridesTheFile) {
   EXPECT_EQ(settings.node.name, "a@b");
   EXPECT_FALSE(settings.allow_anonymous) << "top-level keys need no __";
   EXPECT_EQ(settings.acl.file, "etc/my-acl.conf");
+  EXPECT_EQ(settings.flapping.threshold, 3u);
+  EXPECT_EQ(settings.zone("sensors").flapping_threshold, 3u) << "the policy gives zone defaults";
   EXPECT_EQ(settings.ignored_keys,
-            std::vector<std::string>{"environment GATEMQ_FLAPPING_DETECT_POLICY "
-                                     "flapping_detect_policy"});
+            std::vector<std::string>{"environment GATEMQ_CLUSTER__NAME cluster.name"});
 }
 
 TEST(Config, EnvironmentAppliesWithoutAFileAndFromTheProcess) {
@@ -605,17 +606,17 @@ TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
       "cluster.name = emqxcl\n"
       "node.cookie = secret\n"
       "node.process_limit = 2048000\n"
-      "flapping_detect_policy = 30, 1m, 5m\n"
+      "node.dist_listen_min = 6369\n"
       "log.info.file = info.log\n"
       "broker.enable_session_registry = on\n"
       "plugins.etc_dir = etc/plugins/\n"
       "auth.mysql.password_hash = sha256\n"
       "coap.port = 5683\n"
-      "zone.external.enable_flapping_detect = off\n"
+      "zone.external.quota = on\n"
       "zone.internal.allow_anonymous = true\n"
       "zone.external.mqueue_type = simple\n"
       "listener.ssl.external.secure_renegotiate = off\n"
-      "listener.tcp.external.rate_limit = 1024,4096\n",
+      "listener.tcp.external.tune_buffer = off\n",
       {{"GATEMQ_RPC__MODE", "async"}});
   ASSERT_EQ(settings.ignored_keys.size(), 17u);
   EXPECT_EQ(settings.ignored_keys[0], "test.conf:1 listener.ws.external.compress");
@@ -666,8 +667,8 @@ namespace {
 class ConfigSections : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("gatemq-sections-" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("gatemq-sections-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_ / "gateways");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -681,8 +682,8 @@ TEST_F(ConfigSections, GatewayKeysFromItsFileTheMainFileAndTheEnvironment) {
   write("gateways/tcp.conf", "tcp.proto.up_topic = from/file\ntcp.proto.dn_topic = dn\n");
   write("main.conf", "tcp.proto.up_topic = from/main\nnode.name = n@h\n");
   const std::vector<SectionSpec> sections{{"tcp", "tcp."}};
-  const auto settings = load_settings(dir_ / "main.conf",
-                                      {{"GATEMQ_TCP__PROTO__UP_TOPIC", "from/env"}}, sections);
+  const auto settings =
+      load_settings(dir_ / "main.conf", {{"GATEMQ_TCP__PROTO__UP_TOPIC", "from/env"}}, sections);
   std::vector<std::string> seen;
   for (const auto& entry : settings.section_entries) seen.push_back(entry.key + "=" + entry.value);
   EXPECT_EQ(seen, (std::vector<std::string>{"tcp.proto.up_topic=from/file", "tcp.proto.dn_topic=dn",

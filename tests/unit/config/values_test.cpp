@@ -47,6 +47,20 @@ TEST(ConfigValues, Sizes) {
   EXPECT_EQ(expected_by([] { size("MB"); }), "a size such as 512B, 64KB, 1MB or 2GB");
 }
 
+TEST(ConfigValues, Rates) {
+  EXPECT_EQ(values::count_per_period("100,10s"), (std::pair<double, double>{10.0, 100.0}));
+  EXPECT_EQ(values::count_per_period("10, 60"), (std::pair<double, double>{10.0 / 60, 10.0}));
+  EXPECT_EQ(values::bytes_per_period("100KB,10s"), (std::pair<double, double>{10240.0, 102400.0}));
+  EXPECT_EQ(values::rate_and_burst("1024,4096"), (std::pair<double, double>{1024.0, 4096.0}));
+  EXPECT_EQ(values::rate_and_burst("1024,10"), (std::pair<double, double>{1024.0, 1024.0}))
+      << "a burst below the rate is raised to it";
+  for (const char* bad : {"", "10", "10,", ",10s", "0,1s", "10,0s", "1,2,3", "x,1s"}) {
+    EXPECT_THROW(values::count_per_period(bad), std::invalid_argument) << bad;
+  }
+  EXPECT_THROW(values::bytes_per_period("1KB"), std::invalid_argument);
+  EXPECT_THROW(values::rate_and_burst("0,10"), std::invalid_argument);
+}
+
 TEST(ConfigValues, Booleans) {
   for (auto yes : {"on", "true", "ON", "True", "enable"}) EXPECT_TRUE(boolean(yes)) << yes;
   for (auto no : {"off", "false", "OFF", "disable"}) EXPECT_FALSE(boolean(no)) << no;

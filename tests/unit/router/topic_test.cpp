@@ -136,6 +136,28 @@ TEST(Mountpoint, ApplyAndStrip) {
   EXPECT_EQ(strip_mountpoint("dev/", apply_mountpoint("dev/", "a/b")), "a/b");
 }
 
+TEST(DelayedTopic, Parse) {
+  auto delayed = parse_delayed("$delayed/15/a/b");
+  ASSERT_TRUE(delayed);
+  EXPECT_EQ(delayed->seconds, 15u);
+  EXPECT_EQ(delayed->topic, "a/b");
+  EXPECT_EQ(parse_delayed("$delayed/0/t")->seconds, 0u);
+  EXPECT_EQ(parse_delayed("$delayed/4294967295/t")->seconds, 4294967295u);
+  for (const char* bad : {"a/b", "$delayed/", "$delayed/5", "$delayed/5/", "$delayed//t",
+                          "$delayed/x5/t", "$delayed/-1/t", "$delayed/12345678901/t"}) {
+    EXPECT_FALSE(parse_delayed(bad)) << bad;
+  }
+  EXPECT_TRUE(is_delayed("$delayed/abc"));
+  EXPECT_FALSE(is_delayed("delayed/1/t"));
+}
+
+TEST(Mountpoint, DelayedAndSharedMountTheirInnerTopic) {
+  EXPECT_EQ(apply_mountpoint("dev/", "$delayed/10/t"), "$delayed/10/dev/t");
+  EXPECT_EQ(apply_mountpoint("dev/", "$share/g/t/+"), "$share/g/dev/t/+");
+  EXPECT_EQ(apply_mountpoint("dev/", "$queue/t"), "$queue/dev/t");
+  EXPECT_EQ(apply_mountpoint("dev/", "$delayed/bad"), "dev/$delayed/bad");
+}
+
 TEST(Placeholders, Expand) {
   const PlaceholderValues values{"client1", "alice", "ep9", "10.0.0.1"};
   EXPECT_EQ(expand_placeholders("user/%u/%c/", values), "user/alice/client1/");

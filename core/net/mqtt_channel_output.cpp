@@ -1,0 +1,166 @@
+// MqttChannel's output half: session deliveries arrive through a cross-thread mailbox, are
+// encoded into one pending buffer and written in batches, with a send timeout.
+#include <spdlog/spdlog.h>
+
+#include <asio/post.hpp>
+
+#include "core/mqtt/reason_code.hpp"
+#include "core/net/mqtt_channel.hpp"
+
+namespace gatemq::net {
+
+namespace {
+namespace rc = mqtt::rc;
+using broker::CloseKind;
+
+// QoS 0 output buffered beyond this (client reading slower than it is sent to) is dropped;
+// QoS 1/2 output is bounded by the inflight window instead.
+constexpr std::size_t kMaxBufferedQos0Bytes = 8 * 1024 * 1024;
+
+const mqtt::Properties kNoProperties;
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void MqttChannel::send(broker::Outbound item) {
+  bool schedule = false;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(item));
+    schedule = !mailbox_drain_scheduled_;
+    mailbox_drain_scheduled_ = true;
+  }
+  if (schedule) {
+    asio::post(transport_->executor(), [self = shared_from_this()] { self->drain_mailbox(); });
+  }
+}
+
+void MqttChannel::drain_mailbox() {
+  std::vector<broker::Outbound> items;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    items.swap(mailbox_);
+    mailbox_drain_scheduled_ = false;
+  }
+  for (auto& item : items) write_outbound(std::move(item));
+  flush();
+}
+
+bool MqttChannel::accepts(const broker::Delivery& delivery) const {
+  if (client_max_packet_size_ == 0) return true;
+  const auto& message = *delivery.message;
+  // Upper bound: the forwarded properties plus expiry (5 bytes) and subscription id (5 bytes).
+  const auto topic = std::string_view(message.topic)
+                         .substr(std::min(message.topic.size(), client_.mountpoint.size()));
+  const auto size = mqtt::encoded_publish_size(topic, message.properties, message.payload.size(),
+                                               delivery.qos, version_) +
+                    10;
+  return size <= client_max_packet_size_;
+}
+
+void MqttChannel::write_outbound(broker::Outbound&& item) {
+  if (state_ != State::Connected) return;  // QoS 1/2 stay in the session for the next connection
+  if (auto* pubrel = std::get_if<broker::OutboundPubrel>(&item)) {
+    write_packet(mqtt::Pubrel{pubrel->packet_id, rc::kSuccess, {}});
+    return;
+  }
+  auto& metrics = broker_.metrics();
+  auto& publish = std::get<broker::OutboundPublish>(item);
+  const auto& delivery = publish.delivery;
+  const auto& message = *delivery.message;
+  const auto now = broker::Clock::now();
+  if (message.expired(now)) {
+    metrics.message_expired(delivery.qos);
+    if (publish.packet_id != 0) session_->on_delivery_refused(publish.packet_id);
+    return;
+  }
+  std::string topic = strip_mountpoint(message.topic);
+  if (publish.packet_id == 0 && pending_.size() >= kMaxBufferedQos0Bytes) {
+    metrics.add(broker::Metric::MessagesDroppedSlowSubscriber);
+    metrics.message_dropped(0);
+    return;
+  }
+  metrics.packet_sent(mqtt::PacketType::Publish);
+  const mqtt::PublishHeader header{publish.dup, delivery.qos, delivery.retain, publish.packet_id};
+  if (!is_v5()) {
+    mqtt::encode_publish(header, topic, kNoProperties, message.payload, version_, pending_);
+    return;
+  }
+  const bool needs_own_properties =
+      message.expires_at || delivery.subscription_id || client_topic_alias_max_ != 0;
+  if (!needs_own_properties) {
+    mqtt::encode_publish(header, topic, message.properties, message.payload, version_, pending_);
+    return;
+  }
+  mqtt::Properties properties = message.properties;
+  properties.message_expiry_interval = message.remaining_expiry(now);
+  if (delivery.subscription_id) properties.subscription_identifiers = {*delivery.subscription_id};
+  std::string_view wire_topic = topic;
+  if (client_topic_alias_max_ != 0) {
+    auto known = outbound_aliases_.find(topic);
+    if (known != outbound_aliases_.end()) {
+      properties.topic_alias = known->second;
+      wire_topic = {};
+    } else if (outbound_aliases_.size() < client_topic_alias_max_) {
+      const auto alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
+      outbound_aliases_.emplace(topic, alias);
+      properties.topic_alias = alias;
+    }
+  }
+  mqtt::encode_publish(header, wire_topic, properties, message.payload, version_, pending_);
+}
+
+void MqttChannel::write_packet(const mqtt::Packet& packet) {
+  // The variant's alternatives are in packet type order, CONNECT first.
+  broker_.metrics().packet_sent(static_cast<mqtt::PacketType>(packet.index() + 1));
+  mqtt::encode(packet, version_, pending_);
+  flush();
+}
+
+void MqttChannel::flush() {
+  if (write_in_progress_ || pending_.empty() || state_ == State::Closed) return;
+  writing_.swap(pending_);
+  pending_.clear();
+  write_in_progress_ = true;
+  transport_->async_write(
+      asio::buffer(writing_),
+      [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
+        self->broker_.metrics().add(broker::Metric::BytesSent, bytes);
+        self->on_written(error);
+      });
+  if (context_->send_timeout.count() > 0) {
+    send_timer_.expires_after(context_->send_timeout);
+    send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+      if (!error && self->write_in_progress_) self->on_send_timeout();
+    });
+  }
+}
+
+void MqttChannel::on_send_timeout() {
+  if (state_ == State::Closed) return;
+  spdlog::warn("{} send timeout: the client has not read for {} ms{}", client_.log_name(),
+               context_->send_timeout.count(), context_->send_timeout_close ? ", closing" : "");
+  if (!context_->send_timeout_close) return;
+  close(CloseKind::Abnormal, "send timeout");
+  finish_close();
+}
+
+void MqttChannel::on_written(const std::error_code& error) {
+  write_in_progress_ = false;
+  writing_.clear();
+  send_timer_.cancel();
+  if (state_ == State::Closed) return;
+  if (error) {
+    close(CloseKind::Abnormal, "write error: " + error.message());
+    finish_close();
+    return;
+  }
+  if (!pending_.empty()) {
+    flush();
+  } else if (close_after_flush_) {
+    finish_close();
+  }
+}
+
+}  // namespace gatemq::net
