@@ -109,7 +109,11 @@ bool Broker::authenticate(const ClientInfo& client,
     case HookVerdict::Ignore:
       break;
   }
-  return settings_.allow_anonymous;
+  return settings_.zone(client.zone).allow_anonymous.value_or(settings_.allow_anonymous);
+}
+
+bool Broker::deny_disconnects(const ClientInfo& client) const {
+  return settings_.zone(client.zone).acl_deny_disconnects.value_or(settings_.acl.deny_disconnects);
 }
 
 bool Broker::authorize(const ClientInfo& client, AclAction action, std::string_view topic) const {

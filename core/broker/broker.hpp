@@ -93,6 +93,8 @@ class Broker {
   // --- authentication and authorization (hook chain, then the configured defaults) ---
   bool authenticate(const ClientInfo& client, const std::optional<std::string>& password) const;
   bool authorize(const ClientInfo& client, AclAction action, std::string_view topic) const;
+  // acl_deny_action = disconnect for this client's zone (zone key, else the global one).
+  bool deny_disconnects(const ClientInfo& client) const;
 
   // --- sessions ---
   // Opens or resumes the client's session and attaches `sink`. An existing connection with the

@@ -102,6 +102,11 @@ const SetterMap<ZoneSettings>& zone_setters() {
       {"enable_ban", [](auto& z, auto s) { z.enable_ban = v::boolean(s); }},
       {"enable_stats", [](auto& z, auto s) { z.enable_stats = v::boolean(s); }},
       {"mountpoint", [](auto& z, auto s) { z.mountpoint = text(s); }},
+      {"allow_anonymous", [](auto& z, auto s) { z.allow_anonymous = v::boolean(s); }},
+      {"acl_deny_action",
+       [](auto& z, auto s) {
+         z.acl_deny_disconnects = v::one_of(s, {"ignore", "disconnect"}) == "disconnect";
+       }},
       {"enable_flapping_detect", [](auto& z, auto s) { z.enable_flapping_detect = v::boolean(s); }},
       {"flapping_threshold",
        [](auto& z, auto s) {
@@ -313,9 +318,8 @@ constexpr auto kIgnoredKeys = std::to_array<std::string_view>(
      "node.dist_listen_min", "node.dist_listen_max", "broker.enable_session_registry"});
 
 constexpr auto kIgnoredZoneKeys = std::to_array<std::string_view>(
-    {"allow_anonymous", "acl_deny_action", "mqueue_type", "bypass_auth_plugins", "force_gc_policy",
-     "force_shutdown_policy", "use_username_as_clientid", "conn_congestion", "quota",
-     "response_information"});
+    {"mqueue_type", "bypass_auth_plugins", "force_gc_policy", "force_shutdown_policy",
+     "use_username_as_clientid", "conn_congestion", "quota", "response_information"});
 
 // compress and deflate_opts.*: permessage-deflate is not offered (see README).
 // secure_renegotiate: mbedTLS never renegotiates unless asked to, so it is always off.

@@ -165,6 +165,9 @@ struct ZoneSettings {
   std::uint32_t flapping_threshold = 30;
   Millis flapping_window{60000};
   Millis flapping_banned_expiry_interval{300000};
+  // zone.<name>.allow_anonymous and acl_deny_action; unset = the global keys.
+  std::optional<bool> allow_anonymous;
+  std::optional<bool> acl_deny_disconnects;
   RateLimit publish_limit;     // publish_limit = N,seconds
   RateLimit conn_bytes_in;     // rate_limit.conn_bytes_in = size,period
   RateLimit conn_messages_in;  // rate_limit.conn_messages_in = N,period

@@ -400,7 +400,7 @@ void MqttChannel::handle_publish(mqtt::Publish&& publish) {
   if (!allowed) {
     spdlog::info("{} not authorized to publish to '{}'", client_.log_name(), publish.topic);
     const auto code = is_v5() ? rc::kNotAuthorized : rc::kSuccess;
-    if (broker_.settings().acl.deny_disconnects) {
+    if (broker_.deny_disconnects(client_)) {
       close(CloseKind::Abnormal, "publish not authorized (acl_deny_action = disconnect)",
             rc::kNotAuthorized);
       return;
@@ -459,7 +459,7 @@ void MqttChannel::handle_subscribe(mqtt::Subscribe&& subscribe) {
     suback.reason_codes.push_back(code);
   }
   write_packet(suback);
-  if (denied && broker_.settings().acl.deny_disconnects) {
+  if (denied && broker_.deny_disconnects(client_)) {
     close(CloseKind::Abnormal, "subscribe not authorized (acl_deny_action = disconnect)",
           rc::kNotAuthorized);
   }

@@ -89,7 +89,10 @@ void TcpChannel::handle(Frame&& frame) {
       return;
     case FrameType::Datatrans: {
       const auto topic = client_.expand(context_->settings.up_topic);
-      client_.publish(topic, std::move(frame.payload), context_->settings.up_qos, false);
+      if (!client_.publish(topic, std::move(frame.payload), context_->settings.up_qos, false) &&
+          context_->broker.deny_disconnects(client_.info())) {
+        close(broker::CloseKind::Abnormal, "publish not authorized (acl_deny_action = disconnect)");
+      }
       return;
     }
     case FrameType::Ping: {

@@ -257,3 +257,28 @@ def test_gateway_clients_go_through_the_same_acl(broker, paho):
     assert "not allowed" in errors[0].headers["message"]
     watcher.publish("public/marker", b"m")
     assert watcher.expect().topic == "public/marker", "secret/plans never reached the broker"
+
+
+@pytest.mark.broker_config({"zone.external.acl_deny_action": "disconnect"})
+def test_zone_acl_deny_action_and_tcp_gateway_devices(broker):
+    import tcp_device
+    use_acl(broker, '{deny, all, publish, ["tcp/+/up", "forbidden/#"]}.\n')
+    client = connect_v5(broker.port, "offender")
+    client.publish("forbidden/x", "x", qos=1)
+    assert client.expect(DISCONNECT).reason == 0x87
+    internal = connect_v5(broker.internal_port, "internal-client")
+    internal.publish("forbidden/x", "x", qos=1)
+    assert internal.expect(PUBACK).reason in ACCEPTED, "the internal zone skips the ACL"
+    device = tcp_device.Device(broker.tcp_gateway_port)
+    device.connect("tcp-offender")
+    device.send(tcp_device.datatrans_frame(b"data"))
+    device.wait_closed()
+    assert "publish not authorized (acl_deny_action = disconnect)" in broker.log()
+
+
+@pytest.mark.broker_config({"allow_anonymous": "false",
+                            "zone.internal.allow_anonymous": "true"})
+def test_zone_allow_anonymous(broker):
+    refused = mqtt_raw.RawClient(broker.port, V311).connect("anon")
+    assert refused.reason == 5
+    assert mqtt_raw.RawClient(broker.internal_port, V311).connect("anon").reason == 0

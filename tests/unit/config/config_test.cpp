@@ -613,7 +613,7 @@ TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
       "auth.mysql.password_hash = sha256\n"
       "coap.port = 5683\n"
       "zone.external.quota = on\n"
-      "zone.internal.allow_anonymous = true\n"
+      "zone.internal.force_gc_policy = 16000|16MB\n"
       "zone.external.mqueue_type = simple\n"
       "listener.ssl.external.secure_renegotiate = off\n"
       "listener.tcp.external.tune_buffer = off\n",
