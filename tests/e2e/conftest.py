@@ -89,12 +89,15 @@ LISTENERS = [
     ("tcp_gateway_port", "tcp.listener.external", "tcp"),
     ("tcp_gateway_ssl_port", "tcp.listener.ssl.external", "tcp"),
     ("stomp_port", "stomp.listener", "stomp"),
+    ("mqttsn_port", "mqtt.sn.port", "mqtt.sn"),
+    ("coap_port", "coap.port", "coap"),
 ]
+UDP_LISTENERS = ("mqtt.sn.port", "coap.port")  # free UDP ports; not waited for with a TCP connect
 TLS_LISTENERS = ("listener.ssl.external", "listener.wss.external", "tcp.listener.ssl.external")
 
 
-def free_port():
-    with socket.socket() as s:
+def free_port(udp=False):
+    with socket.socket(type=socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -105,16 +108,16 @@ class Broker:
         self.overrides = overrides
         self.env = env or {}
         self.host = "127.0.0.1"
-        for attribute, _, _ in LISTENERS:
-            setattr(self, attribute, free_port())
+        for attribute, key, _ in LISTENERS:
+            setattr(self, attribute, free_port(key in UDP_LISTENERS))
         self.log_path = directory / "broker.log"
         self.process = None
         self.started = False  # once up, restart() must keep its ports
 
     def new_ports(self):
-        for attribute, _, _ in LISTENERS:
+        for attribute, key, _ in LISTENERS:
             if getattr(self, attribute) is not None:
-                setattr(self, attribute, free_port())
+                setattr(self, attribute, free_port(key in UDP_LISTENERS))
 
     def config_text(self):
         keys = {
@@ -141,7 +144,7 @@ class Broker:
             return ports
         for attribute, key, gateway in LISTENERS[1:]:
             port = getattr(self, attribute)
-            if port is None or gateway in OPTIONAL_KEYS_UNKNOWN:
+            if port is None or gateway in OPTIONAL_KEYS_UNKNOWN or key in UDP_LISTENERS:
                 continue
             if str(self.overrides.get(key, "on")) == "off":
                 continue
@@ -183,7 +186,7 @@ class Broker:
             if self.process.poll() is not None:
                 self.log_file.close()
                 log = self.log()
-                for gateway in ("tcp", "stomp"):
+                for gateway in ("tcp", "stomp", "mqtt.sn", "coap"):
                     if f"unknown key '{gateway}." in log and gateway not in OPTIONAL_KEYS_UNKNOWN:
                         OPTIONAL_KEYS_UNKNOWN.add(gateway)  # a build without that gateway
                         self.log_path.unlink()

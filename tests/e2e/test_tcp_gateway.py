@@ -168,7 +168,7 @@ def test_gateway_port_in_use_is_a_clear_start_up_error(broker, tmp_path):
     config = tmp_path / "second.conf"
     config.write_text("listener.tcp.external = 127.0.0.1:0\nlistener.tcp.internal = off\n"
                       "listener.ssl.external = off\nlistener.ws.external = off\n"
-                      "listener.wss.external = off\ntcp.listener.ssl.external = off\n"
+                      "listener.wss.external = off\ntcp.listener.ssl.external = off\nmqtt.sn.enable = off\n"
                       f"tcp.listener.external = 127.0.0.1:{broker.tcp_gateway_port}\n"
                       "log.to = console\n")
     result = subprocess.run([os.environ["GATEMQ_BIN"], "--config", str(config)],

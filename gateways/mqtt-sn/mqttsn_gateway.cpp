@@ -1,0 +1,42 @@
+#include "gateways/mqtt-sn/mqttsn_gateway.hpp"
+
+#include "gateways/mqtt-sn/udp_endpoint.hpp"
+
+namespace gatemq::gateway::mqttsn {
+
+MqttSnGateway::MqttSnGateway(broker::Broker& broker, MqttSnSettings settings) {
+  auto context = std::make_shared<const GatewayContext>(
+      GatewayContext{broker, stats_, std::move(settings), "mqttsn-gateway:udp"});
+  endpoint_ = std::make_shared<UdpEndpoint>(context, broker.workers().next());
+}
+
+MqttSnGateway::~MqttSnGateway() = default;
+
+void MqttSnGateway::start() {
+  endpoint_->open();
+  endpoint_->start();
+}
+
+void MqttSnGateway::stop() {
+  endpoint_->stop();
+}
+
+void MqttSnGateway::close_connections(std::uint8_t) {
+  endpoint_->close_connections();
+}
+
+std::vector<std::string> MqttSnGateway::listener_descriptions() const {
+  return {endpoint_->description()};
+}
+
+GatewayDescriptor describe() {
+  return GatewayDescriptor{
+      "mqttsn", "mqtt.sn.",
+      [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
+        auto settings = read_settings(config, broker.settings());
+        if (!settings) return nullptr;
+        return std::make_unique<MqttSnGateway>(broker, std::move(*settings));
+      }};
+}
+
+}  // namespace gatemq::gateway::mqttsn
