@@ -8,7 +8,9 @@
 namespace gatemq::broker {
 
 DelayedPublisher::DelayedPublisher(asio::io_context& context, DelayedLimits limits, Publish publish)
-    : limits_(limits), publish_(std::move(publish)), timer_(context) {}
+    : limits_(limits),
+      publish_(std::move(publish)),
+      timer_(std::make_unique<asio::steady_timer>(context)) {}
 
 DelayedPublisher::Outcome DelayedPublisher::hold(const MessagePtr& message) {
   const auto delayed = router::parse_delayed(message->topic);
@@ -18,12 +20,13 @@ DelayedPublisher::Outcome DelayedPublisher::hold(const MessagePtr& message) {
   inner->topic = std::string(delayed->topic);
   const auto due = Clock::now() + std::chrono::seconds(delayed->seconds);
   std::lock_guard lock(mutex_);
+  if (!timer_) return Outcome::Full;  // shutting down
   if (limits_.max_pending != 0 && pending_.size() >= limits_.max_pending) return Outcome::Full;
   pending_.emplace(due, std::move(inner));
   // The timer belongs to the housekeeping thread: re-arm it there.
   if (!armed_for_ || due < *armed_for_) {
     armed_for_ = due;
-    asio::post(timer_.get_executor(), [this] {
+    asio::post(timer_->get_executor(), [this] {
       std::lock_guard relock(mutex_);
       arm_locked();
     });
@@ -40,17 +43,18 @@ void DelayedPublisher::stop() {
   std::lock_guard lock(mutex_);
   pending_.clear();
   armed_for_.reset();
-  timer_.cancel();
+  timer_.reset();
 }
 
 void DelayedPublisher::arm_locked() {
+  if (!timer_) return;
   if (pending_.empty()) {
     armed_for_.reset();
     return;
   }
   armed_for_ = pending_.begin()->first;
-  timer_.expires_at(*armed_for_);
-  timer_.async_wait([this](const std::error_code& error) {
+  timer_->expires_at(*armed_for_);
+  timer_->async_wait([this](const std::error_code& error) {
     if (!error) on_timer();
   });
 }

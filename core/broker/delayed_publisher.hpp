@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "core/broker/message.hpp"
@@ -29,7 +30,8 @@ class DelayedPublisher {
   // `message` has the `$delayed/<seconds>/<topic>` topic; it is held with the inner topic.
   Outcome hold(const MessagePtr& message);
   std::size_t pending() const;
-  void stop();  // drops what is pending (shutdown)
+  // Drops what is pending and the timer (shutdown, before the I/O contexts go); idempotent.
+  void stop();
 
  private:
   void arm_locked();
@@ -38,7 +40,7 @@ class DelayedPublisher {
   DelayedLimits limits_;
   Publish publish_;
   mutable std::mutex mutex_;
-  asio::steady_timer timer_;
+  std::unique_ptr<asio::steady_timer> timer_;  // null once stopped
   std::multimap<Clock::time_point, MessagePtr> pending_;
   std::optional<Clock::time_point> armed_for_;
 };

@@ -52,7 +52,6 @@ MqttChannel::MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> tran
       transport_(std::move(transport)),
       context_(std::move(context)),
       zone_(context_->zone),
-      read_buffer_(kReadChunk),
       idle_timer_(transport_->executor()),
       keepalive_timer_(transport_->executor()),
       retry_timer_(transport_->executor()),
@@ -82,14 +81,42 @@ void MqttChannel::start() {
 // Input
 
 void MqttChannel::read() {
+  if (transport_->can_wait_readable()) {
+    // Plain TCP: wait for data without a buffer, then read into this thread's scratch buffer,
+    // so idle connections hold no read buffer.
+    transport_->async_wait_readable([self = shared_from_this()](const std::error_code& error) {
+      if (error) {
+        self->on_read(error, {});
+        return;
+      }
+      thread_local std::vector<char> scratch(kMaxReadChunk);
+      std::error_code read_error;
+      const auto bytes = self->transport_->read_now(asio::buffer(scratch), read_error);
+      if (read_error == asio::error::would_block || read_error == asio::error::try_again) {
+        self->read();
+        return;
+      }
+      self->on_read(read_error, std::string_view(scratch.data(), bytes));
+    });
+    return;
+  }
+  // A read that filled the buffer means a bulk sender: give it more room. Resized only here,
+  // between reads, never while a read into the buffer is pending.
+  if (read_buffer_.empty()) {
+    read_buffer_.resize(kReadChunk);
+  } else if (read_buffer_full_ && read_buffer_.size() < kMaxReadChunk) {
+    read_buffer_.resize(std::min(kMaxReadChunk, read_buffer_.size() * 2));
+  }
+  read_buffer_full_ = false;
   transport_->async_read_some(
       asio::buffer(read_buffer_),
       [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
-        self->on_read(error, bytes);
+        self->read_buffer_full_ = !error && bytes == self->read_buffer_.size();
+        self->on_read(error, std::string_view(self->read_buffer_.data(), bytes));
       });
 }
 
-void MqttChannel::on_read(const std::error_code& error, std::size_t bytes) {
+void MqttChannel::on_read(const std::error_code& error, std::string_view data) {
   if (state_ == State::Closed) return;
   if (error) {
     if (state_ != State::Closing) {
@@ -100,17 +127,19 @@ void MqttChannel::on_read(const std::error_code& error, std::size_t bytes) {
   }
   if (state_ == State::Closing) return;  // discard input while we close
   last_received_ = std::chrono::steady_clock::now();
-  broker_.metrics().add(broker::Metric::BytesReceived, bytes);
+  broker_.metrics().add(broker::Metric::BytesReceived, data.size());
   for (auto& bucket : byte_buckets_) {
-    pause_ = std::max(pause_, bucket.take(static_cast<double>(bytes), last_received_));
+    pause_ = std::max(pause_, bucket.take(static_cast<double>(data.size()), last_received_));
   }
-  input_.append(read_buffer_.data(), bytes);
-  if (bytes == read_buffer_.size() && read_buffer_.size() < kMaxReadChunk) {
-    read_buffer_.resize(read_buffer_.size() * 2);
-  }
+  input_.append(data);
   if (!process_input()) return;
-  // Compact once the consumed prefix dominates, so input_ does not grow without bound.
-  if (input_used_ > 0 && input_used_ * 2 >= input_.size()) {
+  if (input_used_ == input_.size()) {
+    // Everything consumed: an idle connection keeps no large input buffer around.
+    input_.clear();
+    input_used_ = 0;
+    if (input_.capacity() > kReadChunk) input_.shrink_to_fit();
+  } else if (input_used_ > 0 && input_used_ * 2 >= input_.size()) {
+    // Compact once the consumed prefix dominates, so input_ does not grow without bound.
     input_.erase(0, input_used_);
     input_used_ = 0;
   }

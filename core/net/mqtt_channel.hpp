@@ -63,7 +63,7 @@ class MqttChannel final : public broker::SessionSink,
   void read();
   // Reads again now, or after the pause the rate limits ask for.
   void read_or_pause();
-  void on_read(const std::error_code& error, std::size_t bytes);
+  void on_read(const std::error_code& error, std::string_view data);
   bool process_input();
   void handle(mqtt::Packet&& packet);
   void handle_connect(mqtt::Connect&& connect);
@@ -109,7 +109,8 @@ class MqttChannel final : public broker::SessionSink,
   // Input
   std::string input_;
   std::size_t input_used_ = 0;
-  std::vector<char> read_buffer_;
+  std::vector<char> read_buffer_;  // only for transports that cannot wait for readability
+  bool read_buffer_full_ = false;  // the last read filled read_buffer_
   std::chrono::steady_clock::time_point last_received_;
   std::chrono::milliseconds keepalive_timeout_{0};
   std::vector<TokenBucket> byte_buckets_;

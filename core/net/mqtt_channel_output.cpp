@@ -18,6 +18,7 @@ using broker::CloseKind;
 constexpr std::size_t kMaxBufferedQos0Bytes = 8 * 1024 * 1024;
 
 const mqtt::Properties kNoProperties;
+constexpr std::size_t kKeepWriteCapacity = 64 * 1024;
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -149,6 +150,8 @@ void MqttChannel::on_send_timeout() {
 void MqttChannel::on_written(const std::error_code& error) {
   write_in_progress_ = false;
   writing_.clear();
+  // A burst may have grown the buffer a lot; an idle connection should not keep that.
+  if (writing_.capacity() > kKeepWriteCapacity) writing_.shrink_to_fit();
   send_timer_.cancel();
   if (state_ == State::Closed) return;
   if (error) {

@@ -17,6 +17,9 @@ class TcpTransport final : public Transport {
   void async_read_some(asio::mutable_buffer buffer, Handler handler) override;
   void async_write(asio::const_buffer buffer, Handler handler) override;
   void close() override;
+  bool can_wait_readable() const override { return true; }
+  void async_wait_readable(std::function<void(const std::error_code&)> handler) override;
+  std::size_t read_now(asio::mutable_buffer buffer, std::error_code& error) override;
   std::string peer_host() const override { return peer_host_; }
   std::uint16_t peer_port() const override { return peer_port_; }
 

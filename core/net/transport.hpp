@@ -39,6 +39,15 @@ class Transport {
   virtual std::uint16_t peer_port() const = 0;
   // Set once a TLS layer below (or this one) finished its handshake; null over plain TCP.
   virtual const TlsPeer* tls_peer() const { return nullptr; }
+
+  // Readiness-style reading, for transports that can: wait until data (or EOF) is there, then
+  // take it with read_now() into a buffer the caller only borrows for the call. An idle
+  // connection then holds no read buffer at all. Layers that buffer themselves (TLS,
+  // WebSocket) do not offer it and keep using async_read_some.
+  virtual bool can_wait_readable() const { return false; }
+  virtual void async_wait_readable(std::function<void(const std::error_code&)> handler);
+  // Reads what is there without blocking: 0 bytes with asio::error::would_block when nothing.
+  virtual std::size_t read_now(asio::mutable_buffer buffer, std::error_code& error);
 };
 
 }  // namespace gatemq::net
