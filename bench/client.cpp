@@ -26,7 +26,6 @@ namespace {
 
 constexpr std::size_t kFlatOutBatch = 16 * 1024;   // bytes encoded per write when flat out
 constexpr std::size_t kMaxBuffered = 1024 * 1024;  // a rate-limited publisher stops queueing
-constexpr std::uint64_t kMaxBurst = 64;            // catch-up messages per timer wake-up
 constexpr int kReadsPerWake = 4;                   // then yield to the other connections
 constexpr std::uint64_t kPlausibleLatency = 3600ULL * 1000 * 1000 * 1000;
 const mqtt::Properties kNoProperties{};
@@ -39,21 +38,15 @@ std::uint16_t read_u16(std::string_view body) {
 }  // namespace
 
 Client::Client(Worker& worker, std::uint32_t index)
-    : worker_(worker), index_(index), socket_(worker.context()) {
+    : Connection(worker, index), socket_(worker.context()) {
   const auto& options = worker.options();
-  client_id_ = options.prefix + std::to_string(index);
-  topic_ = expand_template(options.topic, index, client_id_, options.index_mod);
   keepalive_ = options.keepalive;
   inflight_cap_ = options.inflight;
   if (options.mode == Mode::Pub) payload_.assign(options.size, 'x');
 }
 
 void Client::start() {
-  auto& stats = worker_.stats();
-  state_ = State::Connecting;
-  connect_started_ = now_ns();
-  if (!stats.marks.first_connect) stats.marks.first_connect = connect_started_;
-  stats.counters.connecting.add();
+  begin_handshake(State::Connecting);
   asio::error_code ec;
   socket_.open(worker_.target().protocol(), ec);
   if (const auto* source = worker_.source_for(index_); source && !ec) {
@@ -204,7 +197,7 @@ bool Client::handle_packet(std::uint8_t first_byte, std::string_view body) {
       } else if (auto* suback = std::get_if<mqtt::Suback>(&result.packet)) {
         const bool granted = std::all_of(suback->reason_codes.begin(), suback->reason_codes.end(),
                                          [](std::uint8_t code) { return code < 0x80; });
-        if (!granted || state_ != State::WaitSuback) {
+        if (!granted || state_ != State::WaitTopicAck) {
           close(Why::HandshakeFailed);
           return false;
         }
@@ -240,19 +233,8 @@ void Client::on_connack(const mqtt::Connack& connack) {
   mqtt::Subscribe subscribe;
   subscribe.packet_id = next_packet_id_++;
   subscribe.subscriptions.push_back({topic_, {options.qos, false, false, 0}});
-  state_ = State::WaitSuback;
+  state_ = State::WaitTopicAck;
   queue(subscribe);
-}
-
-void Client::become_ready() {
-  auto& stats = worker_.stats();
-  const auto now = now_ns();
-  state_ = State::Ready;
-  stats.counters.ready.add();
-  stats.counters.handshakes_done.add();
-  stats.handshake.record(now - connect_started_);
-  stats.marks.last_ready = std::max(stats.marks.last_ready, now);
-  worker_.handshake_finished();
 }
 
 void Client::on_publish(std::uint8_t first_byte, std::string_view body) {
@@ -290,51 +272,24 @@ void Client::start_publishing() {
   const auto& options = worker_.options();
   if (options.mode != Mode::Pub || state_ != State::Ready || stopping_) return;
   publishing_ = true;
-  publish_start_ = now_ns();
   if (options.rate > 0) {
-    // Spread the publishers over one interval (golden-ratio phases) instead of firing them all
-    // at the same instant, which would measure a burst rather than the rate.
-    const double phase = static_cast<double>(index_) * 0.6180339887498949;
-    publish_start_ += static_cast<std::uint64_t>((phase - static_cast<std::uint64_t>(phase)) * 1e9 /
-                                                 options.rate);
-    publish_timer_.emplace(worker_.context());
-    schedule_publish();
+    start_pacer();
     return;
   }
   fill();
   flush();
 }
 
-void Client::schedule_publish() {
+std::uint64_t Client::publish_due(std::uint64_t due) {
   const auto& options = worker_.options();
-  const auto due = publish_start_ +
-                   static_cast<std::uint64_t>(static_cast<double>(published_) * 1e9 / options.rate);
-  publish_timer_->expires_at(Clock::time_point(std::chrono::nanoseconds(due)));
-  publish_timer_->async_wait([this](const asio::error_code& error) {
-    if (error || state_ == State::Closed) return;
-    publish_due();
-  });
-}
-
-void Client::publish_due() {
-  const auto& options = worker_.options();
-  const auto now = now_ns();
-  const auto elapsed = now > publish_start_ ? now - publish_start_ : 0;
-  const auto scheduled =
-      static_cast<std::uint64_t>(static_cast<double>(elapsed) * options.rate / 1e9) + 1;
-  auto due = scheduled > published_ ? std::min(scheduled - published_, kMaxBurst) : 1;
-  bool sent = false;
-  while (due-- > 0 && can_publish() && out_.size() < kMaxBuffered) {
+  std::uint64_t sent = 0;
+  while (sent < due && can_publish() && out_.size() < kMaxBuffered) {
     publish_one();
-    sent = true;
+    ++sent;
   }
   flush();
-  if (options.limit && published_ >= options.limit) return;
-  if (!sent) {
-    // Window full or socket stuck: this slot is skipped, not queued up for a later burst.
-    publish_start_ += static_cast<std::uint64_t>(1e9 / options.rate);
-  }
-  if (!stopping_) schedule_publish();
+  if ((options.limit && published_ >= options.limit) || stopping_) pacer_->stop();
+  return sent;
 }
 
 void Client::fill() {
@@ -350,9 +305,8 @@ bool Client::can_publish() const {
 
 void Client::publish_one() {
   const auto& options = worker_.options();
-  auto& stats = worker_.stats();
   const auto now = now_ns();
-  std::memcpy(payload_.data(), &now, sizeof now);
+  stamp_payload(payload_.data(), now);
   mqtt::PublishHeader header{false, options.qos, options.retain, 0};
   if (options.qos > 0) {
     header.packet_id = next_packet_id_;
@@ -361,9 +315,7 @@ void Client::publish_one() {
   }
   mqtt::encode_publish(header, topic_, kNoProperties, payload_, options.version, out_);
   ++published_;
-  stats.counters.sent.add();
-  if (!stats.marks.first_sent) stats.marks.first_sent = now;
-  stats.marks.last_sent = now;
+  note_sent(now);
 }
 
 void Client::on_publish_done() {
@@ -414,7 +366,7 @@ void Client::flush() {
 void Client::stop() {
   if (stopping_ || state_ == State::Closed) return;
   stopping_ = true;
-  if (publish_timer_) publish_timer_->cancel();
+  if (pacer_) pacer_->stop();
   if (state_ != State::Ready) {
     close(Why::Stop);
     return;
@@ -424,7 +376,6 @@ void Client::stop() {
 }
 
 void Client::tick(std::uint64_t now) {
-  const auto& options = worker_.options();
   if (state_ == State::Ready) {
     if (keepalive_ && !writing_now_ && now - last_sent_ >= keepalive_ * 500'000'000ULL) {
       queue(mqtt::Pingreq{});
@@ -432,31 +383,12 @@ void Client::tick(std::uint64_t now) {
     }
     return;
   }
-  const bool handshaking =
-      state_ == State::Connecting || state_ == State::WaitConnack || state_ == State::WaitSuback;
-  if (handshaking && now - connect_started_ > options.connect_timeout * 1e9) {
-    close(Why::HandshakeFailed);
-  }
+  if (handshake_overdue(now)) close(Why::HandshakeFailed);
 }
 
-void Client::close(Why why) {
-  if (state_ == State::Closed) return;
-  const auto previous = state_;
-  state_ = State::Closed;
-  publishing_ = false;
-  if (publish_timer_) publish_timer_->cancel();
+void Client::close_transport() {
   asio::error_code ignored;
   socket_.close(ignored);
-  auto& counters = worker_.stats().counters;
-  if (why == Why::ProtocolError) counters.errors.add();
-  if (previous == State::Ready) {
-    if (why != Why::Stop) counters.disconnected.add();
-    return;
-  }
-  if (previous == State::Idle || why == Why::Stop) return;
-  counters.failed.add();
-  counters.handshakes_done.add();
-  worker_.handshake_finished();
 }
 
 }  // namespace gatemq::bench

@@ -14,8 +14,8 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def free_port():
-    with socket.socket() as s:
+def free_port(udp=False):
+    with socket.socket(type=socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -32,6 +32,8 @@ def raise_file_limit():
 
 class Broker:
     name = "?"
+    # Why this broker cannot take MQTT-SN publishers, or None when it can (enable_mqttsn()).
+    no_mqttsn = "no MQTT-SN gateway"
 
     def __init__(self):
         self.port = free_port()
@@ -106,6 +108,8 @@ class Mosquitto(Broker):
     """Debian's mosquitto: anonymous clients, no connection limit, no persistence, Nagle off as
     gatemq has it by default, otherwise its defaults."""
     name = "mosquitto"
+    no_mqttsn = ("Debian's mosquitto has no MQTT-SN support: MQTT-SN devices would need a "
+                 "separate gateway program in front of it")
 
     def __init__(self, binary):
         super().__init__()
@@ -129,8 +133,10 @@ class Mosquitto(Broker):
 class Gatemq(Broker):
     """gatemq with its built-in defaults and a small file on top: one MQTT/TCP listener on the
     free port, every other listener and gateway off (they would take fixed ports), no per-listener
-    connection rate limit (mosquitto has none), errors only in the log."""
+    connection rate limit (mosquitto has none), errors only in the log. enable_mqttsn() turns the
+    MQTT-SN gateway on, on a free UDP port."""
     name = "gatemq"
+    no_mqttsn = None
     # Gateways a build may lack: their key is dropped when the binary calls it unknown.
     OPTIONAL = ["tcp.enable = off", "stomp.enable = off", "mqtt.sn.enable = off"]
 
@@ -140,6 +146,17 @@ class Gatemq(Broker):
         self.optional = list(self.OPTIONAL)
         self.workers = workers
         self.config = os.path.join(self.directory, "gatemq.conf")
+        self.mqttsn_port = None
+
+    def enable_mqttsn(self):
+        self.mqttsn_port = free_port(udp=True)
+        self.optional.remove("mqtt.sn.enable = off")
+
+    def environment(self):
+        env = super().environment()
+        if self.mqttsn_port:
+            env["GATEMQ_MQTT__SN__PORT"] = f"127.0.0.1:{self.mqttsn_port}"
+        return env
 
     def write_config(self):
         lines = [f"listener.tcp.external = 127.0.0.1:{self.port}",
@@ -162,7 +179,10 @@ class Gatemq(Broker):
         for _ in range(len(self.OPTIONAL) + 1):
             self.write_config()
             try:
-                return super().start()
+                super().start()
+                if self.mqttsn_port:
+                    self.wait_for_mqttsn()
+                return self
             except RuntimeError as error:
                 unknown = [line for line in self.optional
                            if f"unknown key '{line.split(' = ')[0]}'" in str(error)]
@@ -172,6 +192,24 @@ class Gatemq(Broker):
                 self.stop()
                 os.unlink(self.log_path)
         raise RuntimeError("gatemq did not start")
+
+    def wait_for_mqttsn(self, timeout=10):
+        """SEARCHGW until GWINFO: the gateway's UDP socket gives no sign of life to a TCP probe,
+        and a CONNECT sent before it is bound would fail a publisher's handshake."""
+        deadline = time.monotonic() + timeout
+        with socket.socket(type=socket.SOCK_DGRAM) as probe:
+            probe.settimeout(0.2)
+            probe.connect(("127.0.0.1", self.mqttsn_port))
+            while time.monotonic() < deadline:
+                try:
+                    probe.send(bytes([3, 0x01, 0]))  # SEARCHGW, radius 0
+                    reply = probe.recv(64)
+                    if len(reply) >= 2 and reply[1] == 0x02:  # GWINFO
+                        return
+                except OSError:  # timeout, or ICMP port unreachable: not bound yet
+                    time.sleep(0.05)
+        raise RuntimeError(f"no GWINFO from the MQTT-SN gateway on UDP {self.mqttsn_port}:\n"
+                           f"{self.log()}")
 
     def version(self):
         out = subprocess.run([self.binary, "--version"], capture_output=True, text=True)

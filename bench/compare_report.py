@@ -26,9 +26,14 @@ ROWS = [
     ("conn-rate", "connections accepted/s", lambda r: r["per_s"], "higher", 1.5, "≥ 1.5×"),
     ("cpu-per-message", "broker CPU s per million msgs", lambda r: r["cpu_s_per_million"],
      "lower", 1.0, "< 1×"),
+    ("mqttsn-fan-in", "max delivered msg/s", lambda r: r["max_delivered_per_s"], "higher", None,
+     ""),
+    ("mqttsn-fan-in", "p99 ms at max sustained", lambda r: r["p99_ms_at_max_sustained"],
+     "lower", None, ""),
 ]
 NUMBERS = {"fan-in": 1, "point-to-point": 2, "fan-out": 3, "idle-connections": 4, "conn-rate": 5,
-           "cpu-per-message": 6}
+           "cpu-per-message": 6, "mqttsn-fan-in": 7}
+NOT_APPLICABLE = "n/a"  # the broker cannot run the scenario at all (e.g. no MQTT-SN)
 
 
 def run(command):
@@ -84,7 +89,8 @@ def machine_description(repo, gatemq, mosquitto):
 
 
 def ratio_of(ours, theirs):
-    if ours is None or theirs is None or theirs == 0:
+    numbers = (int, float)
+    if not isinstance(ours, numbers) or not isinstance(theirs, numbers) or theirs == 0:
         return None
     return ours / theirs
 
@@ -102,6 +108,8 @@ def verdict(ratio, better, target):
 def fmt(value):
     if value is None:
         return "–"
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value < 100:
         return f"{value:.2f}"
     return f"{value:,.0f}"
@@ -136,6 +144,9 @@ def headline(report):
                 continue
             label = f"p99 ms at {rate:,} msg/s (highest load both sustain)"
         for broker in ("gatemq", "mosquitto"):
+            if "unsupported" in results.get(broker, {}):
+                values[broker] = NOT_APPLICABLE
+                continue
             try:
                 values.setdefault(broker, read(results[broker]) if read else None)
             except (KeyError, TypeError):
@@ -159,6 +170,9 @@ def details(report):
         lines.append("")
         for broker in ("mosquitto", "gatemq"):
             result = results.get(broker, {})
+            if "unsupported" in result:
+                lines.append(f"- {broker}: {NOT_APPLICABLE}: {result['unsupported']}")
+                continue
             if "error" in result:
                 lines.append(f"- **{broker}: failed**: `{result['error'].splitlines()[0]}`")
                 continue
@@ -210,7 +224,13 @@ def markdown(report, rows):
         out.append(f"| {row['number']} | {row['scenario']} | {row['metric']} {better} | "
                    f"{fmt(row['gatemq'])} | {fmt(row['mosquitto'])} | {ratio} | "
                    f"{row['target']} | {row['met']} |")
-    out += ["", "↑ higher is better, ↓ lower is better.", "", "## Details", ""]
+    out += ["", "↑ higher is better, ↓ lower is better."]
+    for scenario, results in report["scenarios"].items():
+        for broker, result in results.items():
+            if "unsupported" in result:
+                out.append(f"{NOT_APPLICABLE} for {broker} in {NUMBERS[scenario]} ({scenario}): "
+                           f"{result['unsupported']}.")
+    out += ["", "## Details", ""]
     out += details(report)
     return "\n".join(out) + "\n"
 

@@ -1,5 +1,5 @@
-// gatemq-bench: an MQTT load generator. The main thread only watches: it decides when every
-// client is ready (then publishing starts, and --duration counts from there), when the run is
+// gatemq-bench: an MQTT (and MQTT-SN) load generator. The main thread only watches: it decides when
+// every client is ready (then publishing starts, and --duration counts from there), when the run is
 // over, and prints progress and the summary; the I/O threads do everything else.
 #include <sys/resource.h>
 
@@ -60,8 +60,8 @@ bool run_is_over(const Options& options, const gatemq::bench::Snapshot& s, doubl
                  std::uint64_t last_received_ns) {
   if (options.duration > 0 && since_ready >= options.duration) return true;
   if (s.failed + s.disconnected >= options.count) return true;  // nobody left
-  if (options.mode == Mode::Pub && options.limit > 0 &&
-      s.finished + s.failed + s.disconnected >= options.count) {
+  const bool publisher = options.mode == Mode::Pub || options.mode == Mode::SnPub;
+  if (publisher && options.limit > 0 && s.finished + s.failed + s.disconnected >= options.count) {
     return true;
   }
   if (options.mode == Mode::Sub && options.expect > 0 && s.received >= options.expect) return true;

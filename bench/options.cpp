@@ -16,15 +16,17 @@ namespace gatemq::bench {
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: gatemq-bench <conn|pub|sub> [options]
+constexpr const char* kUsage = R"(usage: gatemq-bench <conn|pub|sub|snpub> [options]
 
   conn   open --count connections (at --conn-rate), hold them until the end
   pub    --count publishers to --topic, QoS --qos, --size bytes, --rate msg/s each or flat out
   sub    --count subscribers to the filter --topic; end-to-end latency from the payload stamp
+  snpub  like pub, but MQTT-SN 1.2 over UDP to a gateway (port 1884): CONNECT, REGISTER the
+         topic (or --topic-id / --short-topic), PUBLISH at QoS 0 or 1, nothing retransmitted
 
 target and clients
   -h, --host <addr>          broker address (127.0.0.1)
-  -p, --port <port>          broker port (1883)
+  -p, --port <port>          broker port (1883; snpub: the MQTT-SN gateway's, 1884)
   -c, --count <n>            clients (1)
   -n, --start-number <n>     index of the first client, %i in templates (0)
       --prefix <text>        client id prefix; id = prefix + index (gatemq-bench-<mode>-<pid>-)
@@ -53,6 +55,10 @@ messages
   -L, --limit <n>            messages per publisher, then disconnect (0 = no limit)
       --inflight <n>         unacknowledged QoS 1/2 publishes per publisher (32)
       --retain               publish retained
+      --topic-id <n>         snpub: publish to this predefined topic id (mqtt.sn.predefined.
+                             topic.<n>) instead of REGISTERing --topic
+      --short-topic          snpub: --topic expands to a two-character short topic name,
+                             published without REGISTER
 run
   -d, --duration <s>         run for this long once every client is ready (0 = until done:
                              --limit, --expect or --idle-exit reached; conn: until SIGINT)
@@ -160,6 +166,12 @@ std::vector<Spec> specs() {
          o.inflight = std::clamp(parse_number<std::uint32_t>("--inflight", v), 1u, 32768u);
        }},
       {"retain", 0, false, [](O& o, V) { o.retain = true; }},
+      {"topic-id", 0, true,
+       [](O& o, V v) {
+         o.sn_topic_id = parse_number<std::uint16_t>("--topic-id", v);
+         if (o.sn_topic_id == 0) throw UsageError("--topic-id: 1 to 65535 (0 is reserved)");
+       }},
+      {"short-topic", 0, false, [](O& o, V) { o.sn_short_topic = true; }},
       {"duration", 'd', true, [](O& o, V v) { o.duration = parse_double("--duration", v); }},
       {"expect", 0, true, [](O& o, V v) { o.expect = parse_number<std::uint64_t>("--expect", v); }},
       {"idle-exit", 0, true, [](O& o, V v) { o.idle_exit = parse_double("--idle-exit", v); }},
@@ -180,14 +192,44 @@ const Spec* find_spec(const std::vector<Spec>& all, std::string_view arg) {
   return nullptr;
 }
 
+// What MQTT-SN can express: QoS 0/1 here (this generator does not do the QoS 2 exchange), no
+// credentials in CONNECT, one way to name the topic.
+void check_mqttsn_options(const Options& options) {
+  if (options.qos > 1) throw UsageError("--qos: snpub publishes at QoS 0 or 1");
+  if (options.username || options.password) {
+    throw UsageError(
+        "--username/--password: MQTT-SN CONNECT carries no credentials "
+        "(the gateway's mqtt.sn.username applies)");
+  }
+  if (options.sn_topic_id && options.sn_short_topic) {
+    throw UsageError("--topic-id and --short-topic exclude each other");
+  }
+  if (!options.sn_short_topic) return;
+  for (std::uint32_t k = 0; k < options.count; ++k) {
+    const auto index = options.start_number + k;
+    const auto topic = expand_template(options.topic, index, options.prefix + std::to_string(index),
+                                       options.index_mod);
+    if (topic.empty() || topic.size() > 2) {
+      throw UsageError("--short-topic: '" + topic + "' is not one or two characters");
+    }
+  }
+}
+
 void apply_defaults(Options& options) {
   if (options.prefix.empty()) {
     options.prefix = std::string("gatemq-bench-") + mode_name(options.mode) + "-" +
                      std::to_string(::getpid()) + "-";
   }
   if (options.topic.empty()) options.topic = options.mode == Mode::Sub ? "bench/#" : "bench/%i";
-  if (options.mode == Mode::Pub && options.size < 8) {
+  const bool publisher = options.mode == Mode::Pub || options.mode == Mode::SnPub;
+  if (publisher && options.size < 8) {
     throw UsageError("--size: at least 8 bytes (the send time stamp)");
+  }
+  if (options.port == 0) options.port = options.mode == Mode::SnPub ? 1884 : 1883;
+  if (options.mode == Mode::SnPub) {
+    check_mqttsn_options(options);
+  } else if (options.sn_topic_id || options.sn_short_topic) {
+    throw UsageError("--topic-id and --short-topic are for snpub only");
   }
   options.threads = std::min(options.threads, std::max(1u, options.count));
   // Loopback has ~28k ephemeral ports per source address: spread big runs over several.
@@ -209,6 +251,8 @@ const char* mode_name(Mode mode) {
       return "pub";
     case Mode::Sub:
       return "sub";
+    case Mode::SnPub:
+      return "snpub";
   }
   return "?";
 }
@@ -279,8 +323,10 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       options.mode = Mode::Pub;
     } else if (mode == "sub") {
       options.mode = Mode::Sub;
+    } else if (mode == "snpub") {
+      options.mode = Mode::SnPub;
     } else {
-      throw UsageError("unknown mode '" + std::string(mode) + "' (conn, pub or sub)");
+      throw UsageError("unknown mode '" + std::string(mode) + "' (conn, pub, sub or snpub)");
     }
     const auto all = specs();
     for (int i = 2; i < argc; ++i) {

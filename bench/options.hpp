@@ -10,7 +10,7 @@
 
 namespace gatemq::bench {
 
-enum class Mode : std::uint8_t { Conn, Pub, Sub };
+enum class Mode : std::uint8_t { Conn, Pub, Sub, SnPub };  // SnPub: MQTT-SN publishers, UDP
 
 const char* mode_name(Mode mode);
 
@@ -19,7 +19,7 @@ struct Options {
 
   // Target and identity.
   std::string host = "127.0.0.1";
-  std::uint16_t port = 1883;
+  std::uint16_t port = 0;          // 0 until parsed: then 1883, or 1884 (MQTT-SN) when not given
   std::uint32_t count = 1;         // clients
   std::uint32_t start_number = 0;  // index of the first client (%i)
   std::string prefix;              // client id = prefix + index; default depends on the mode
@@ -44,6 +44,8 @@ struct Options {
   std::uint64_t limit = 0;      // messages per publisher; 0 = no limit
   std::uint32_t inflight = 32;  // unacknowledged QoS 1/2 publishes per publisher
   bool retain = false;
+  std::uint16_t sn_topic_id = 0;  // snpub: publish to this predefined topic id, no REGISTER
+  bool sn_short_topic = false;    // snpub: the topic is a two-character short name, no REGISTER
 
   // Run control.
   double duration = 0;       // seconds after every client is ready; 0 = until limit/expect/signal

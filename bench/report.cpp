@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 namespace gatemq::bench {
 
@@ -150,10 +151,14 @@ void print_text(const nlohmann::ordered_json& s) {
   const auto& c = s["connections"];
   const auto& m = s["messages"];
   const auto& l = s["latency_us"];
-  std::printf("%s against %s, MQTT %d, %u clients on %u threads, %.1f s\n",
-              s["mode"].get<std::string>().c_str(), s["target"].get<std::string>().c_str(),
-              s["mqtt_version"].get<int>(), s["clients"].get<unsigned>(),
-              s["threads"].get<unsigned>(), s["elapsed_s"].get<double>());
+  const auto mode = s["mode"].get<std::string>();
+  const auto protocol = mode == mode_name(Mode::SnPub)
+                            ? std::string("MQTT-SN 1.2")
+                            : "MQTT " + std::to_string(s["mqtt_version"].get<int>());
+  std::printf("%s against %s, %s, %u clients on %u threads, %.1f s\n", mode.c_str(),
+              s["target"].get<std::string>().c_str(), protocol.c_str(),
+              s["clients"].get<unsigned>(), s["threads"].get<unsigned>(),
+              s["elapsed_s"].get<double>());
   std::printf(
       "connections: %llu ready, %llu failed, %llu lost; %.0f/s; handshake p50 %.3f ms "
       "p99 %.3f ms\n",

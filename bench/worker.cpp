@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "bench/client.hpp"
+#include "bench/sn_client.hpp"
 
 namespace gatemq::bench {
 
@@ -29,7 +30,12 @@ Worker::Worker(const Options& options, const asio::ip::tcp::endpoint& target,
     sources_.push_back(asio::ip::make_address(text));
   }
   for (std::uint32_t k = thread_index; k < options.count; k += options.threads) {
-    clients_.push_back(std::make_unique<Client>(*this, options.start_number + k));
+    const auto index = options.start_number + k;
+    if (options.mode == Mode::SnPub) {
+      clients_.push_back(std::make_unique<SnClient>(*this, index));
+    } else {
+      clients_.push_back(std::make_unique<Client>(*this, index));
+    }
   }
   const auto threads = static_cast<double>(options.threads);
   launch_rate_ = options.conn_rate / threads;

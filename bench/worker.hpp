@@ -1,6 +1,7 @@
 // One I/O thread of the load generator: its own io_context, its share of the clients (index
-// k goes to thread k % threads), the pacing of their connects, a once-a-second tick for keep
-// alive and handshake deadlines, and the statistics those clients record.
+// k goes to thread k % threads; MQTT over TCP or, in snpub mode, MQTT-SN over UDP), the pacing of
+// their connects, a once-a-second tick for keep alive and handshake deadlines, and the statistics
+// those clients record.
 #pragma once
 
 #include <asio/executor_work_guard.hpp>
@@ -19,7 +20,7 @@
 
 namespace gatemq::bench {
 
-class Client;
+class Connection;
 
 class Worker {
  public:
@@ -58,7 +59,7 @@ class Worker {
   asio::steady_timer launch_timer_;
   asio::steady_timer tick_timer_;
   asio::steady_timer stop_timer_;
-  std::vector<std::unique_ptr<Client>> clients_;
+  std::vector<std::unique_ptr<Connection>> clients_;
   double launch_rate_ = 0;  // connects per second for this thread
   std::uint32_t max_handshakes_ = 1;
   std::uint32_t launched_ = 0;

@@ -79,5 +79,60 @@ TEST(Options, Errors) {
   EXPECT_EQ(code, 0);
 }
 
+TEST(Options, SnPubDefaultsToTheGatewayPort) {
+  int code = -1;
+  const auto options = parse({"snpub", "-c", "100", "-t", "in/%m/%i", "--index-mod", "10", "-q",
+                              "1", "--inflight", "8", "-r", "50", "-k", "60"},
+                             code);
+  ASSERT_TRUE(options);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(options->mode, Mode::SnPub);
+  EXPECT_STREQ(mode_name(options->mode), "snpub");
+  EXPECT_EQ(options->port, 1884);
+  EXPECT_EQ(options->count, 100u);
+  EXPECT_EQ(options->qos, 1);
+  EXPECT_EQ(options->inflight, 8u);
+  EXPECT_DOUBLE_EQ(options->rate, 50.0);
+  EXPECT_EQ(options->keepalive, 60);
+  EXPECT_EQ(options->topic, "in/%m/%i");
+  EXPECT_EQ(options->sn_topic_id, 0);
+  EXPECT_FALSE(options->sn_short_topic);
+  EXPECT_TRUE(options->prefix.starts_with("gatemq-bench-snpub-"));
+
+  const auto pub = parse({"pub"}, code);
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(pub->port, 1883);
+  const auto explicit_port = parse({"snpub", "-p", "1999"}, code);
+  ASSERT_TRUE(explicit_port);
+  EXPECT_EQ(explicit_port->port, 1999);
+}
+
+TEST(Options, SnPubTopicChoices) {
+  int code = -1;
+  const auto predefined = parse({"snpub", "--topic-id", "7"}, code);
+  ASSERT_TRUE(predefined);
+  EXPECT_EQ(predefined->sn_topic_id, 7);
+  const auto short_name = parse({"snpub", "--short-topic", "-t", "s%i", "-c", "10"}, code);
+  ASSERT_TRUE(short_name);
+  EXPECT_TRUE(short_name->sn_short_topic);
+  EXPECT_EQ(short_name->topic, "s%i");
+}
+
+TEST(Options, SnPubErrors) {
+  int code = -1;
+  EXPECT_FALSE(parse({"snpub", "-q", "2"}, code));  // the QoS 2 exchange is not implemented
+  EXPECT_EQ(code, 2);
+  EXPECT_FALSE(parse({"snpub", "-u", "user"}, code));  // MQTT-SN CONNECT has no credentials
+  EXPECT_FALSE(parse({"snpub", "--topic-id", "0"}, code));
+  EXPECT_FALSE(parse({"snpub", "--topic-id", "70000"}, code));
+  EXPECT_FALSE(parse({"snpub", "--topic-id", "3", "--short-topic", "-t", "ab"}, code));
+  EXPECT_FALSE(parse({"snpub", "--short-topic"}, code));  // bench/%i is no short name
+  // s9 fits, s10 does not: every client's expansion is checked.
+  EXPECT_FALSE(parse({"snpub", "--short-topic", "-t", "s%i", "-c", "11"}, code));
+  EXPECT_FALSE(parse({"snpub", "-s", "7"}, code));
+  EXPECT_FALSE(parse({"pub", "--topic-id", "3"}, code));
+  EXPECT_FALSE(parse({"sub", "--short-topic"}, code));
+}
+
 }  // namespace
 }  // namespace gatemq::bench

@@ -1,15 +1,19 @@
-"""gatemq-bench (bench/) against the broker under test: it connects, publishes, receives and
-prints a valid JSON summary. Counts only, never timing: this runs on loaded CI machines.
+"""gatemq-bench (bench/) against the broker under test: it connects, publishes (over MQTT, and
+over MQTT-SN to gatemq's gateway), receives and prints a valid JSON summary. Counts only, never
+timing: this runs on loaded CI machines.
 
 The binary is $GATEMQ_BENCH_BIN, or bench/gatemq-bench in the build directory that holds
 $GATEMQ_BIN; the tests skip when neither exists (a build with GATEMQ_BENCH=OFF)."""
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import time
 
 import pytest
+
+from mqttsn_e2e import PREDEFINED, sn_config, wait_for_gateway
 
 
 def bench_binary():
@@ -44,24 +48,32 @@ def start_subscribers(binary, broker, tmp_path, args):
     return process
 
 
-@pytest.mark.parametrize("version,qos", [(4, 0), (4, 1), (5, 2)])
-def test_pub_sub_counts(broker, tmp_path, version, qos):
-    binary = bench_binary()
-    # 2 subscribers on smoke/#, 3 publishers x 100 messages: each subscriber gets all 300.
-    sub = start_subscribers(binary, broker, tmp_path,
-                            ["-c", "2", "-t", "smoke/#", "-q", str(qos), "-V", str(version),
-                             "--expect", "600", "-d", "60"])
+def run_with_subscribers(binary, broker, tmp_path, sub_args, publish):
+    """Starts subscribers (sub_args), calls publish() once they are ready, then waits for the
+    subscribers' summary; returns it with what publish() returned."""
+    sub = start_subscribers(binary, broker, tmp_path, sub_args)
     try:
-        pub = run_json([binary, "pub", "-p", str(broker.port), "--json", "--quiet", "-c", "3",
-                        "-t", "smoke/%i/%c", "-q", str(qos), "-V", str(version), "-L", "100",
-                        "-s", "32", "-d", "60"])
+        published = publish()
         stdout, stderr = sub.communicate(timeout=60)
     finally:
         if sub.poll() is None:
             sub.kill()
             sub.communicate()
     assert sub.returncode == 0, stderr
-    received = json.loads(stdout)
+    return json.loads(stdout), published
+
+
+@pytest.mark.parametrize("version,qos", [(4, 0), (4, 1), (5, 2)])
+def test_pub_sub_counts(broker, tmp_path, version, qos):
+    binary = bench_binary()
+    # 2 subscribers on smoke/#, 3 publishers x 100 messages: each subscriber gets all 300.
+    received, pub = run_with_subscribers(
+        binary, broker, tmp_path,
+        ["-c", "2", "-t", "smoke/#", "-q", str(qos), "-V", str(version), "--expect", "600",
+         "-d", "60"],
+        lambda: run_json([binary, "pub", "-p", str(broker.port), "--json", "--quiet", "-c", "3",
+                          "-t", "smoke/%i/%c", "-q", str(qos), "-V", str(version), "-L", "100",
+                          "-s", "32", "-d", "60"]))
 
     assert pub["mode"] == "pub" and pub["mqtt_version"] == version
     assert pub["connections"]["ready"] == 3
@@ -93,3 +105,75 @@ def test_usage_error_exits_2():
     out = subprocess.run([binary, "pub", "--qos", "7"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "--qos" in out.stderr
+
+
+def run_snpub_and_subscriber(broker, tmp_path, filter_, expected, snpub_runs):
+    """One MQTT subscriber on `filter_` expecting `expected` messages, then each snpub argument
+    list in turn against the MQTT-SN gateway; returns (subscriber summary, snpub summaries)."""
+    binary = bench_binary()
+    wait_for_gateway(broker.mqttsn_port)
+    return run_with_subscribers(
+        binary, broker, tmp_path, ["-c", "1", "-t", filter_, "--expect", str(expected), "-d", "60"],
+        lambda: [run_json([binary, "snpub", "-p", str(broker.mqttsn_port), "--json", "--quiet",
+                           "-s", "32", "-d", "60"] + args)
+                 for args in snpub_runs])
+
+
+def assert_received(received, count):
+    assert received["connections"]["ready"] == 1
+    assert received["messages"]["received"] == count
+    assert received["messages"]["unstamped"] == 0
+    assert received["latency_us"]["count"] == count
+    assert received["errors"]["protocol"] == 0
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config(sn_config())
+@pytest.mark.parametrize("qos", [0, 1])
+def test_snpub_registered_topics_reach_mqtt_subscribers(broker, tmp_path, qos):
+    # 3 MQTT-SN publishers REGISTER snsmoke/<i> and send 50 each; one MQTT subscriber gets all.
+    # A modest rate: UDP drops what a busy receiver cannot take, and this test counts exactly.
+    received, (pub,) = run_snpub_and_subscriber(
+        broker, tmp_path, "snsmoke/#", 150,
+        [["-c", "3", "-t", "snsmoke/%i", "-q", str(qos), "-L", "50", "-r", "200"]])
+
+    assert pub["mode"] == "snpub"
+    assert pub["connections"]["ready"] == 3
+    assert pub["messages"]["sent"] == 150
+    assert pub["messages"]["acked"] == (150 if qos else 0)
+    assert pub["errors"] == {"protocol": 0, "failed": 0, "disconnected": 0}
+    assert_received(received, 150)
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config(sn_config())
+def test_snpub_predefined_id_and_short_topic(broker, tmp_path):
+    # 2 publishers on predefined id 7 and 2 on the short names "s0"/"s1", 20 messages each and
+    # no REGISTER; the subscriber on # sees all 80.
+    topic_id = max(PREDEFINED)  # a topic sn_config() predefines
+    received, pubs = run_snpub_and_subscriber(
+        broker, tmp_path, "#", 80,
+        [["-c", "2", "--topic-id", str(topic_id), "-q", "1", "-L", "20", "-r", "200"],
+         ["-c", "2", "--short-topic", "-t", "s%i", "-L", "20", "-r", "200"]])
+
+    for pub in pubs:
+        assert pub["connections"]["ready"] == 2
+        assert pub["messages"]["sent"] == 40
+        assert pub["errors"] == {"protocol": 0, "failed": 0, "disconnected": 0}
+    assert pubs[0]["messages"]["acked"] == 40
+    assert_received(received, 80)
+
+
+def test_snpub_without_gateway_fails_the_handshake(tmp_path):
+    # Nothing listens on this UDP port: ICMP port unreachable (or the deadline) fails CONNECT.
+    binary = bench_binary()
+    with socket.socket(type=socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = subprocess.run([binary, "snpub", "-p", str(port), "--json", "--quiet", "-c", "2",
+                          "--connect-timeout", "2", "-L", "1"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1  # nobody got ready
+    summary = json.loads(out.stdout)
+    assert summary["connections"]["ready"] == 0
+    assert summary["connections"]["failed"] == 2
