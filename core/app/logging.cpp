@@ -11,9 +11,7 @@
 
 namespace gatemq::app {
 
-namespace {
-
-spdlog::level::level_enum parse_level(const std::string& name) {
+spdlog::level::level_enum log_level_named(const std::string& name) {
   // The seed's names (Erlang logger levels) onto spdlog's.
   if (name == "debug") return spdlog::level::debug;
   if (name == "info" || name == "notice") return spdlog::level::info;
@@ -21,13 +19,12 @@ spdlog::level::level_enum parse_level(const std::string& name) {
   if (name == "error") return spdlog::level::err;
   if (name == "critical" || name == "alert" || name == "emergency") return spdlog::level::critical;
   if (name == "trace") return spdlog::level::trace;
-  throw std::runtime_error("log.level: unknown level '" + name + "'");
+  throw std::invalid_argument("unknown log level '" + name + "'");
 }
 
-}  // namespace
-
-void setup_logging(const config::LogSettings& settings) {
-  std::vector<spdlog::sink_ptr> sinks;
+std::shared_ptr<TraceSink> setup_logging(const config::LogSettings& settings) {
+  auto traces = std::make_shared<TraceSink>();
+  std::vector<spdlog::sink_ptr> sinks{traces};
   if (settings.to == "console" || settings.to == "both") {
     sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   }
@@ -43,15 +40,21 @@ void setup_logging(const config::LogSettings& settings) {
     }
   }
   auto logger = std::make_shared<spdlog::logger>("gatemq", sinks.begin(), sinks.end());
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^[%l]%$ %v");
+  logger->set_pattern(kConsolePattern);
+  traces->set_pattern(kLogPattern);
   // Start-up lines (listeners, warnings about the config) show at the seed's default level too.
-  logger->set_level(std::min(parse_level(settings.level), spdlog::level::info));
+  logger->set_level(std::min(log_level_named(settings.level), spdlog::level::info));
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  return traces;
 }
 
 void apply_log_level(const config::LogSettings& settings) {
-  spdlog::default_logger()->set_level(parse_level(settings.level));
+  set_log_level(settings.level);
+}
+
+void set_log_level(const std::string& name) {
+  spdlog::default_logger()->set_level(log_level_named(name));
 }
 
 }  // namespace gatemq::app

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
 
+#include "core/app/logging.hpp"
+#include "core/config/config.hpp"
 #include "core/mqtt/reason_code.hpp"
 #include "core/net/mqtt_listener.hpp"
 
@@ -14,7 +17,11 @@ namespace {
 constexpr std::chrono::seconds kDrainLimit{5};
 }  // namespace
 
-Server::Server(config::Settings settings, const gateway::Registry& gateways) : registry_(gateways) {
+Server::Server(config::Settings settings, const gateway::Registry& gateways,
+               SettingsSource settings_source, std::shared_ptr<TraceSink> traces)
+    : registry_(gateways),
+      settings_source_(std::move(settings_source)),
+      traces_(std::move(traces)) {
   workers_ = std::make_unique<broker::Workers>(settings.node.workers);
   access_control_ = std::make_unique<auth::AccessControl>(settings);
   broker_ = std::make_unique<broker::Broker>(std::move(settings), *workers_);
@@ -24,6 +31,7 @@ Server::Server(config::Settings settings, const gateway::Registry& gateways) : r
 }
 
 Server::~Server() {
+  management_.reset();
   workers_->stop();
   workers_->join();
   broker_->shutdown();
@@ -57,6 +65,7 @@ void Server::start() {
     listeners_.push_back(std::move(listener));
   }
   start_gateways();
+  start_management();
   sys_publisher_->start();
   drain_timer_ = std::make_unique<asio::steady_timer>(housekeeping);
 
@@ -74,6 +83,7 @@ void Server::start() {
       spdlog::info("listening: {} ({} gateway)", description, gateway->name());
     }
   }
+  if (management_) spdlog::info("listening: {} (REST API)", management_->description());
   for (const auto& key : settings.ignored_keys) {
     spdlog::warn("config key '{}' is not supported yet and was ignored", key);
   }
@@ -89,30 +99,117 @@ void Server::start_gateways() {
     }
     if (!gateway) {
       spdlog::info("{} gateway is off ({}enable = off)", descriptor.name, descriptor.key_prefix);
+      plugins_.push_back({descriptor.name, descriptor.name + " gateway", false});
       continue;
     }
     gateway->start();
+    const std::string name(gateway->name());
+    plugins_.push_back({name, name + " gateway", true});
     gateways_.push_back(std::move(gateway));
   }
 }
 
-void Server::run() {
-  workers_->join();
+void Server::start_management() {
+  const auto& settings = broker_->settings().management;
+  if (!settings.enabled) {
+    spdlog::info("management API is off (management.listener.http = off)");
+    return;
+  }
+  management::ApiContext context;
+  context.broker = broker_.get();
+  context.version = GATEMQ_VERSION;
+  for (const auto& listener : listeners_) {
+    const auto& ls = listener->settings();
+    const auto kind = listener->name().substr(0, listener->name().find(':'));
+    context.listeners.push_back(management::ListenerView{
+        "mqtt:" + kind, ls.bind_address + ":" + std::to_string(listener->bound_port()),
+        ls.max_connections, [listener] { return listener->live_connections(); }});
+  }
+  for (const auto& gateway : gateways_) {
+    context.gateways.push_back(management::GatewayView{
+        std::string(gateway->name()), gateway->listener_descriptions(), &gateway->stats()});
+  }
+  context.plugins = plugins_;
+  context.admin = admin_actions();
+  context.listeners.push_back(management::ListenerView{
+      "http:management", settings.address + ":" + std::to_string(settings.port), 0, nullptr});
+  management_ = std::make_unique<management::HttpServer>(settings, std::move(context));
+  management_->start();
 }
 
-// SIGHUP re-reads what can change without a restart: the ACL file (and empties ACL caches).
+void Server::run() {
+  workers_->join();
+  // The workers are done: the API stops taking requests (it was told to in on_signal) and its
+  // threads are joined here, off the I/O threads.
+  if (management_) management_->stop();
+  management_.reset();
+}
+
+// SIGHUP re-reads what can change without a restart, as `gatemq ctl reload` does.
 void Server::wait_for_reload() {
   reload_signal_->async_wait([this](const std::error_code& error, int) {
     if (error) return;
     try {
-      access_control_->reload_acl();
+      reload();
       spdlog::warn("SIGHUP: reloaded {} ({} rules)", broker_->settings().acl.file,
                    access_control_->acl_rule_count());
+    } catch (const config::ConfigError& e) {
+      spdlog::error("SIGHUP: configuration not reloaded, the old settings stay: {}", e.what());
     } catch (const std::exception& e) {
       spdlog::error("SIGHUP: ACL not reloaded, the old rules stay: {}", e.what());
     }
     wait_for_reload();
   });
+}
+
+std::vector<std::string> Server::reload() {
+  std::lock_guard lock(reload_mutex_);
+  std::vector<std::string> reloaded;
+  // Read and check everything before changing anything, so a bad file changes nothing.
+  std::optional<config::Settings> fresh;
+  if (settings_source_) fresh = settings_source_();
+  // Credentials first: like the settings, they are fully checked before anything changes.
+  if (fresh) {
+    access_control_->reload_credentials(*fresh);
+    reloaded.push_back("auth");
+  }
+  // Start-up takes a missing default etc/acl.conf as "no rules" but reload_acl() refuses any
+  // missing file: without a file there is nothing to re-read, and the rest still reloads.
+  std::error_code error;
+  if (std::filesystem::exists(broker_->settings().acl.file, error)) {
+    access_control_->reload_acl();
+    reloaded.push_back("acl_file");
+  }
+  if (fresh) {
+    set_log_level(fresh->log.level);
+    reloaded.push_back("log.level");
+  }
+  std::string summary;
+  for (const auto& what : reloaded) summary += (summary.empty() ? "" : ", ") + what;
+  spdlog::info("reloaded: {}", summary);
+  return reloaded;
+}
+
+management::AdminActions Server::admin_actions() {
+  management::AdminActions actions;
+  actions.reload_acl = [this] {
+    std::lock_guard lock(reload_mutex_);
+    access_control_->reload_acl();
+    return access_control_->acl_rule_count();
+  };
+  actions.clean_acl_cache = [this](const std::string& client_id) {
+    access_control_->forget(client_id);
+  };
+  actions.set_log_level = [](const std::string& level) { set_log_level(level); };
+  actions.reload = [this] { return reload(); };
+  if (traces_) {
+    actions.start_trace = [this](const management::TraceView& trace) { traces_->start(trace); };
+    actions.stop_trace = [this](const std::string& kind, const std::string& name) {
+      return traces_->stop(kind, name);
+    };
+    actions.traces = [this] { return traces_->list(); };
+  }
+  return actions;
 }
 
 void Server::on_signal(int signal_number) {
@@ -122,6 +219,8 @@ void Server::on_signal(int signal_number) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   for (const auto& listener : listeners_) listener->stop();
   for (const auto& gateway : gateways_) gateway->stop();
+  // Stops accepting without waiting (httplib's stop only closes its socket).
+  if (management_) management_->stop();
   for (const auto& listener : listeners_) {
     listener->close_connections(mqtt::rc::kServerShuttingDown);
   }

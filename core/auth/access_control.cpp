@@ -56,10 +56,20 @@ Access to_access(broker::AclAction action) {
 
 AccessControl::AccessControl(const config::Settings& settings)
     : settings_(settings),
-      users_(load_credentials(settings.auth.users, settings.auth.user_password_hash, "auth.user")),
-      clients_(load_credentials(settings.auth.clients, settings.auth.client_password_hash,
-                                "auth.client")),
-      rules_(load_rules(settings.acl.file)) {}
+      rules_(load_rules(settings.acl.file)) {
+  reload_credentials(settings);
+}
+
+void AccessControl::reload_credentials(const config::Settings& settings) {
+  // Both are read before either is replaced, so a bad entry changes nothing.
+  auto users = std::make_shared<const Credentials>(
+      load_credentials(settings.auth.users, settings.auth.user_password_hash, "auth.user"));
+  auto clients = std::make_shared<const Credentials>(
+      load_credentials(settings.auth.clients, settings.auth.client_password_hash, "auth.client"));
+  std::lock_guard lock(credentials_mutex_);
+  users_ = std::move(users);
+  clients_ = std::move(clients);
+}
 
 AccessControl::Credentials AccessControl::load_credentials(
     const std::vector<config::Credential>& credentials, const std::string& hash,
@@ -108,14 +118,20 @@ broker::HookVerdict AccessControl::verify(const Credentials& credentials, std::s
 
 broker::HookVerdict AccessControl::authenticate(const broker::ClientInfo& client,
                                                 const std::optional<std::string>& password) const {
+  std::shared_ptr<const Credentials> users, clients;
+  {
+    std::lock_guard lock(credentials_mutex_);
+    users = users_;
+    clients = clients_;
+  }
   // A known username decides; otherwise a known client id; otherwise allow_anonymous does.
   if (client.username) {
-    if (auto verdict = verify(users_, *client.username, password);
+    if (auto verdict = verify(*users, *client.username, password);
         verdict != broker::HookVerdict::Ignore) {
       return verdict;
     }
   }
-  return verify(clients_, client.client_id, password);
+  return verify(*clients, client.client_id, password);
 }
 
 bool AccessControl::decide(const broker::ClientInfo& client, broker::AclAction action,

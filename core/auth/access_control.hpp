@@ -33,6 +33,9 @@ class AccessControl {
 
   // Re-reads acl_file and empties every ACL cache; on error keeps the rules it had and throws.
   void reload_acl();
+  // Takes the auth.user.N / auth.client.N credentials (and their hash settings) of `settings`;
+  // on error keeps the ones it had and throws. Connected clients stay connected.
+  void reload_credentials(const config::Settings& settings);
   std::size_t acl_rule_count() const;
 
   broker::HookVerdict authenticate(const broker::ClientInfo& client,
@@ -61,7 +64,9 @@ class AccessControl {
               std::string_view topic) const;
 
   config::Settings settings_;  // acl, zones (enable_acl)
-  Credentials users_, clients_;
+  // Replaced whole by reload_credentials(); readers take a reference under the mutex.
+  mutable std::mutex credentials_mutex_;
+  std::shared_ptr<const Credentials> users_, clients_;
   mutable std::mutex rules_mutex_;
   std::shared_ptr<const AclRules> rules_;
   std::mutex cache_mutex_;

@@ -154,9 +154,14 @@ OpenSessionResult Broker::open_session(OpenSessionRequest request,
         result.session_present = true;
       }
     }
+    const auto now = std::chrono::system_clock::now();
     if (!entry.session) {
       entry.session = std::make_shared<Session>(request.client.client_id, request.limits);
+      entry.created_at = now;
+      entry.max_inflight = request.limits.max_inflight;
     }
+    entry.client = request.client;
+    entry.connected_at = now;
     entry.session->set_expiry_interval(request.session_expiry_seconds);
     entry.will = std::move(request.will);
     // Attaching under the registry lock keeps two racing connections from both attaching.

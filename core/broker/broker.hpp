@@ -4,6 +4,7 @@
 
 #include <asio/steady_timer.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,23 @@ struct BrokerCounters {
   std::atomic<std::uint64_t> connections{0};  // live, every protocol
 };
 
+// What the management API and `gatemq ctl` show of one registry entry (broker_inspect.cpp).
+struct ClientSnapshot {
+  ClientInfo client;  // of the last connection
+  bool connected = false;
+  std::chrono::system_clock::time_point connected_at;
+  std::chrono::system_clock::time_point created_at;  // of the session
+  std::uint32_t expiry_interval = 0;
+  std::uint16_t max_inflight = 0;
+  Session::Stats session;
+};
+
+struct SubscriptionSnapshot {
+  std::string client_id;
+  std::string filter;
+  std::uint8_t qos = 0;
+};
+
 // One `$SYS/brokers/<node>/stats/<name>` value.
 struct StatValue {
   std::string_view name;
@@ -106,6 +124,19 @@ class Broker {
   SessionPtr find_session(const std::string& client_id) const;
   std::size_t session_count() const;
 
+  // --- inspection and administration (broker_inspect.cpp), safe from any thread ---
+  // Every registry entry, connected or not, by client id.
+  std::vector<ClientSnapshot> client_snapshots() const;
+  std::optional<ClientSnapshot> client_snapshot(const std::string& client_id) const;
+  // Every session's subscriptions (or one client's), by client id then filter.
+  std::vector<SubscriptionSnapshot> subscription_snapshots(
+      const std::optional<std::string>& client_id = std::nullopt) const;
+  // Distinct filters with at least one subscriber (the seed's routes), sorted.
+  std::vector<std::string> route_filters() const;
+  // Closes the client's live connection (MQTT 5: DISCONNECT 0x98, administrative action);
+  // false when it has none.
+  bool kick(const std::string& client_id);
+
   // --- pub/sub (topics here are already mountpointed) ---
   // Routes a message to every matching subscription; returns how many it reached. Topic
   // rewrite applies first; a `$delayed/<s>/<topic>` message is held (and counts as 1 reached
@@ -132,6 +163,10 @@ class Broker {
     std::unique_ptr<asio::steady_timer> expiry_timer;
     std::unique_ptr<asio::steady_timer> will_timer;
     std::optional<WillMessage> pending_will;  // waiting for its delay
+    ClientInfo client;                        // of the last connection, for inspection
+    std::chrono::system_clock::time_point connected_at;
+    std::chrono::system_clock::time_point created_at;
+    std::uint16_t max_inflight = 0;
   };
 
   SessionPtr discard_session_locked(const std::string& client_id);

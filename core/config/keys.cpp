@@ -284,6 +284,32 @@ const SetterMap<Settings>& global_setters() {
        [](auto& g, auto s) {
          g.retainer.expiry_interval = duration_cast<Seconds>(v::duration(s));
        }},
+      {"management.listener.http",
+       [](auto& g, auto s) {
+         if (v::trim(s) == "off") {
+           g.management.enabled = false;
+           return;
+         }
+         auto [address, port] = v::listen_address(s);
+         g.management.enabled = true;
+         g.management.address = std::move(address);
+         g.management.port = port;
+       }},
+      {"management.default_application.id",
+       [](auto& g, auto s) {
+         g.management.app_id = text(s);
+         if (g.management.app_id.empty()) throw std::invalid_argument("a non-empty id");
+       }},
+      {"management.default_application.secret",
+       [](auto& g, auto s) { g.management.app_secret = text(s); }},
+      // The seed's plugin file spells the secret this way.
+      {"management.application.default_secret",
+       [](auto& g, auto s) { g.management.app_secret = text(s); }},
+      {"management.max_row_limit",
+       [](auto& g, auto s) {
+         g.management.max_row_limit = v::unsigned_integer(s, 1u << 20);
+         if (g.management.max_row_limit == 0) throw std::invalid_argument("at least 1");
+       }},
       {"log.to",
        [](auto& g, auto s) {
          g.log.to = v::one_of(s, {"off", "console", "file", "both"});

@@ -268,6 +268,18 @@ struct LogSettings {
   bool operator==(const LogSettings&) const = default;
 };
 
+// The management REST API (and `gatemq ctl`, its client).
+struct ManagementSettings {
+  bool enabled = true;                // management.listener.http = off turns it off
+  std::string address = "0.0.0.0";   // management.listener.http = [ip:]port
+  std::uint16_t port = 8080;
+  std::string app_id = "admin";       // management.default_application.id
+  std::string app_secret = "public";  // management.default_application.secret
+  std::uint64_t max_row_limit = 10000;  // management.max_row_limit: the largest _limit
+
+  bool operator==(const ManagementSettings&) const = default;
+};
+
 struct Settings {
   NodeSettings node;
   // tcp:external on 0.0.0.0:1883, tcp:internal on 127.0.0.1:11883, ssl:external on 8883,
@@ -288,6 +300,7 @@ struct Settings {
   BuiltinAuthSettings auth;
   FlappingPolicy flapping;
   ModuleSettings modules;
+  ManagementSettings management;
   // Keys the seed documents that this build accepts but does not act on yet ("file:line key").
   // Keys of sections owned by gateways (see config::SectionSpec), in the order they apply.
   std::vector<RawEntry> section_entries;

@@ -91,6 +91,7 @@ LISTENERS = [
     ("stomp_port", "stomp.listener", "stomp"),
     ("mqttsn_port", "mqtt.sn.port", "mqtt.sn"),
     ("coap_port", "coap.port", "coap"),
+    ("management_port", "management.listener.http", None),  # the REST API (HTTP)
 ]
 UDP_LISTENERS = ("mqtt.sn.port", "coap.port")  # free UDP ports; not waited for with a TCP connect
 TLS_LISTENERS = ("listener.ssl.external", "listener.wss.external", "tcp.listener.ssl.external")
