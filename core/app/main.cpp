@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/app/home_directory.hpp"
 #include "core/app/logging.hpp"
 #include "core/app/server.hpp"
 #include "core/config/config.hpp"
@@ -101,12 +102,18 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::optional<std::filesystem::path> moved_to;
+  if (!config_file) moved_to = gatemq::app::settle_in_home_directory(GATEMQ_HOME);
   gatemq::gateway::Registry gateways;
   gatemq::gateway::register_compiled_gateways(gateways);
   auto settings = read_settings_or_report(config_file, gateways, "gatemq");
   if (!settings) return 1;
   try {
     auto traces = gatemq::app::setup_logging(settings->log);
+    if (moved_to) {
+      spdlog::info("no --config and no etc/ here: running from {} with its default files",
+                   moved_to->string());
+    }
     const auto log_settings = settings->log;
     // A hot reload reads the same file and environment the node started with.
     auto reread = [config_file, &gateways] { return read_settings(config_file, gateways); };

@@ -55,8 +55,7 @@ Access to_access(broker::AclAction action) {
 }  // namespace
 
 AccessControl::AccessControl(const config::Settings& settings)
-    : settings_(settings),
-      rules_(load_rules(settings.acl.file)) {
+    : settings_(settings), rules_(load_rules(settings.acl.file)) {
   reload_credentials(settings);
 }
 

@@ -380,3 +380,49 @@ def test_zone_overrides_of_mqtt_limits(broker, raw):
         assert inside.expect(PUBACK).packet_id == 1
     finally:
         inside.close()
+
+
+@pytest.mark.gatemq_only
+def test_no_config_file_from_any_directory_uses_the_default_files(tmp_path):
+    """Started without --config from a directory without etc/, the node finds the default
+    files (test certificates, etc/acl.conf) in the tree it was built from."""
+    import os
+    import pathlib
+    import signal
+    import socket
+    import ssl
+    import subprocess
+    from conftest import LISTENERS, UDP_LISTENERS, free_port
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEMQ_")}
+    env["GATEMQ_LOG__TO"] = "console"
+    ports = {}
+    for _, key, _ in LISTENERS:  # every default port moved out of the way of other tests
+        ports[key] = free_port(udp=key in UDP_LISTENERS)
+        env["GATEMQ_" + key.upper().replace(".", "__")] = f"127.0.0.1:{ports[key]}"
+    process = subprocess.Popen([os.environ["GATEMQ_BIN"]], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        tls_port = ports["listener.ssl.external"]
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, process.stdout.read().decode()
+            try:
+                raw = socket.create_connection(("127.0.0.1", tls_port), timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the TLS listener never opened"
+                time.sleep(0.1)
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with context.wrap_socket(raw) as tls:
+            certificate = ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
+        shipped = (pathlib.Path(__file__).resolve().parents[2] / "etc/certs/cert.pem").read_text()
+        def body(pem):  # the first certificate's base64 lines
+            return "".join(pem.split("-----END CERTIFICATE-----")[0].splitlines()[1:])
+        assert body(certificate) == body(shipped)  # the shipped test certificate
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=20)[0].decode()
+    assert process.returncode == 0, output
+    assert "running from" in output
