@@ -44,7 +44,7 @@ build() {  # build <dir> [cmake options...]
 
 run_tests() {  # run_tests <dir>
   echo "== unit and end-to-end tests in $1"
-  ctest --test-dir "$1" --output-on-failure -j "$JOBS" --timeout 1200
+  ctest --test-dir "$1" --output-on-failure -j "$JOBS" --timeout 2400
 }
 
 case "${1:-}" in
