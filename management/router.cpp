@@ -21,13 +21,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return segments;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // How well `path` fits `pattern`: nullopt when it does not, else the number of literal segments
 // (more literals win, so "/clients/username/{u}" beats a parameter in the same place).
 std::optional<int> match(std::string_view pattern, const std::vector<std::string_view>& segments,
@@ -71,26 +64,6 @@ std::optional<std::string_view> strip_api_prefix(std::string_view path) {
     }
   }
   return std::nullopt;
-}
-
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int high = hex_value(text[i + 1]);
-      const int low = hex_value(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    } else if (plus_is_space && text[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
 }
 
 QueryParams parse_query(std::string_view query) {

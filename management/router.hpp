@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/net/percent_encoding.hpp"
 #include "management/envelope.hpp"
 #include "management/pagination.hpp"
 
@@ -52,8 +53,7 @@ class Router {
 
 // "/api/v4/clients" -> "/clients"; nullopt when the prefix is not /api/v2, v3 or v4.
 std::optional<std::string_view> strip_api_prefix(std::string_view path);
-// RFC 3986 percent-decoding ('+' stays '+': paths, not forms); nullopt on a bad escape.
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
+using net::percent_decode;
 QueryParams parse_query(std::string_view query);
 
 }  // namespace gatemq::management

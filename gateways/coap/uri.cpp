@@ -4,13 +4,6 @@ namespace gatemq::gateway::coap {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<std::pair<std::string, std::string>> parse_pair(std::string_view item) {
   const auto equals = item.find('=');
   auto key = percent_decode(item.substr(0, equals));
@@ -27,24 +20,6 @@ const std::string* first_of(const Query& query, std::string_view a, std::string_
 }
 
 }  // namespace
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return out;
-}
 
 std::optional<Query> parse_query(const std::vector<std::string>& options) {
   Query query;

@@ -10,10 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/net/percent_encoding.hpp"
+
 namespace gatemq::gateway::coap {
 
-// Decodes %XX escapes ('+' stays '+': CoAP URIs are not HTML forms). nullopt on a bad escape.
-std::optional<std::string> percent_decode(std::string_view text);
+// '+' stays '+' in CoAP options: they are not HTML forms.
+using net::percent_decode;
 
 using Query = std::map<std::string, std::string, std::less<>>;
 
