@@ -111,6 +111,10 @@ class Broker {
   // --- authentication and authorization (hook chain, then the configured defaults) ---
   bool authenticate(const ClientInfo& client, const std::optional<std::string>& password) const;
   bool authorize(const ClientInfo& client, AclAction action, std::string_view topic) const;
+  // Live retained messages matching `filter` (mountpoint applied); no ACL check.
+  std::vector<MessagePtr> retained_messages(std::string_view filter) const {
+    return retainer_.match(filter);
+  }
   // acl_deny_action = disconnect for this client's zone (zone key, else the global one).
   bool deny_disconnects(const ClientInfo& client) const;
 

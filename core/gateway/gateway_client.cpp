@@ -101,6 +101,12 @@ std::uint8_t GatewayClient::subscribe(std::string_view filter, std::uint8_t qos,
                            record);
 }
 
+std::optional<broker::MessagePtr> GatewayClient::read_retained(std::string_view topic) const {
+  if (!broker_.authorize(info_, broker::AclAction::Subscribe, topic)) return std::nullopt;
+  auto found = broker_.retained_messages(router::apply_mountpoint(info_.mountpoint, topic));
+  return found.empty() ? broker::MessagePtr{} : std::move(found.front());
+}
+
 bool GatewayClient::unsubscribe(std::string_view filter) {
   return broker_.unsubscribe(session_, router::apply_mountpoint(info_.mountpoint, filter));
 }

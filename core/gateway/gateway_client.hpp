@@ -57,6 +57,9 @@ class GatewayClient {
   std::uint8_t subscribe(std::string_view filter, std::uint8_t qos,
                          std::optional<std::uint32_t> subscription_id = std::nullopt);
   bool unsubscribe(std::string_view filter);
+  // The retained message of `topic` (without mountpoint), when the ACL lets this client
+  // subscribe to it: nullopt when denied, a null pointer when the topic has none.
+  std::optional<broker::MessagePtr> read_retained(std::string_view topic) const;
 
   // Ends the connection's part of the session: kind decides the will, expiry starts.
   void disconnect(broker::CloseKind kind, std::string_view reason);

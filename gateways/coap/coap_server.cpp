@@ -36,9 +36,9 @@ CoapServer* server_of(coap_session_t* session) {
   return static_cast<CoapServer*>(coap_get_app_data(coap_session_get_context(session)));
 }
 
-void on_request(coap_resource_t*, coap_session_t* session, const coap_pdu_t* request,
-                const coap_string_t*, coap_pdu_t* response) {
-  server_of(session)->handle(session, request, response);
+void on_request(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
+                const coap_string_t* query, coap_pdu_t* response) {
+  server_of(session)->handle(resource, session, request, query, response);
 }
 
 void on_nack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason,
@@ -272,9 +272,12 @@ void CoapServer::settle(const std::string& peer, std::uint16_t message_id) {
   for (auto& [id, client] : clients_) client->settle(peer, message_id);
 }
 
-void CoapServer::handle(coap_session_t* session, const coap_pdu_t* pdu, coap_pdu_t* response) {
+void CoapServer::handle(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* pdu,
+                        const coap_string_t* query_string, coap_pdu_t* response) {
   const auto [host, port] = peer_of(session);
-  Request request{session,
+  Request request{resource,
+                  query_string,
+                  session,
                   pdu,
                   response,
                   coap_pdu_get_code(pdu),

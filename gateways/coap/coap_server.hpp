@@ -39,11 +39,14 @@ class CoapServer final : public ClientOwner, public std::enable_shared_from_this
   void forget(const std::string& client_id, const void* client) override;
 
   // libcoap callbacks, on the worker inside coap_io_process().
-  void handle(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
+  void handle(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
+              const coap_string_t* query, coap_pdu_t* response);
   void on_nack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason);
 
  private:
   struct Request {
+    coap_resource_t* resource;          // for block-wise responses
+    const coap_string_t* query_string;  // likewise (matches the later block requests)
     coap_session_t* session;
     const coap_pdu_t* pdu;
     coap_pdu_t* response;
@@ -67,6 +70,8 @@ class CoapServer final : public ClientOwner, public std::enable_shared_from_this
   void connection_request(Request& request);
   void publish(Request& request, CoapClient& client, const std::string& topic, std::string payload,
                const Query& parameters);
+  // GET /ps/{topic} without Observe: the topic's retained message (its last value).
+  void read_retained(Request& request, CoapClient& client, const std::string& topic);
   void observe(Request& request, CoapClient& client, const std::string& filter);
   // The client a request speaks for, authenticating it when new; nullptr with the error
   // response (4.00, 4.01) already set.

@@ -121,8 +121,10 @@ void CoapServer::topic_request(Request& request, const Route& route) {
       } else if (observe_option == kObserveDeregister) {
         client->cancel(route.topic);
         reply(request.response, 205);
+      } else if (ps) {
+        read_retained(request, *client, route.topic);
       } else {
-        reply(request.response, 205);  // a plain GET: the keepalive
+        reply(request.response, 205);  // a plain GET on /mqtt: the keepalive
       }
       return;
     }
@@ -172,6 +174,30 @@ void CoapServer::publish(Request& request, CoapClient& client, const std::string
     return;
   }
   reply(request.response, 204);
+}
+
+void CoapServer::read_retained(Request& request, CoapClient& client, const std::string& topic) {
+  const auto& limits = context_->broker.settings().zone(context_->settings.zone).mqtt;
+  if (!router::is_valid_topic_name(topic, limits.max_topic_levels)) {
+    return reply(request.response, 400, "bad topic");
+  }
+  const auto message = client.broker_client().read_retained(topic);
+  if (!message) return reply(request.response, 403, "not authorized");
+  if (!*message) return reply(request.response, 404, "no retained message");
+  reply(request.response, 205);
+  // libcoap sends it in Block2 blocks when it does not fit one, reading the payload until the
+  // last block went out: the message stays alive until it calls back (also on failure).
+  auto held = std::make_unique<broker::MessagePtr>(std::move(*message));
+  const auto& payload = (**held).payload;
+  const auto* data = reinterpret_cast<const std::uint8_t*>(payload.data());
+  const auto size = payload.size();
+  coap_add_data_large_response(
+      request.resource, request.session, request.pdu, request.response, request.query_string,
+      COAP_MEDIATYPE_TEXT_PLAIN, -1, 0, size, data,
+      [](coap_session_t*, void* app_ptr) {
+        std::unique_ptr<broker::MessagePtr>(static_cast<broker::MessagePtr*>(app_ptr));
+      },
+      held.release());
 }
 
 void CoapServer::observe(Request& request, CoapClient& client, const std::string& filter) {

@@ -12,6 +12,7 @@ and must exit 0 within 20 s of SIGTERM at teardown."""
 import os
 import pathlib
 import queue
+import random
 import signal
 import socket
 import subprocess
@@ -97,10 +98,21 @@ UDP_LISTENERS = ("mqtt.sn.port", "coap.port")  # free UDP ports; not waited for 
 TLS_LISTENERS = ("listener.ssl.external", "listener.wss.external", "tcp.listener.ssl.external")
 
 
+# Below Linux's ephemeral range (32768-60999): a port the kernel hands out as the source port of
+# some test's client connection would make a broker restart on the same ports fail to bind.
+LISTEN_PORTS = range(20000, 32000)
+
+
 def free_port(udp=False):
-    with socket.socket(type=socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for _ in range(1000):
+        port = random.choice(LISTEN_PORTS)
+        with socket.socket(type=socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 class Broker:

@@ -292,6 +292,31 @@ def test_plain_get_is_a_keepalive(broker, coap):
     assert device.request(GET, "/mqtt/any", {"c": "ka"}).code == code("2.05")
 
 
+@needs_coap_client
+def test_ps_get_reads_the_retained_value_block_wise_when_large(broker, paho, coap, tmp_path):
+    publisher = paho("retainer")
+    publisher.publish("last/small", b"21.5", qos=1, retain=True)
+    big = bytes(random.randrange(256) for _ in range(3000))
+    publisher.publish("last/big", big, qos=1, retain=True)
+    result = coap_client(broker, path="/ps/last/small?c=reader")
+    assert result.returncode == 0 and result.stdout.strip() == "21.5", result.stderr
+    received = tmp_path / "big.bin"
+    result = coap_client(broker, "-b", "64", "-o", str(received), path="/ps/last/big?c=reader")
+    assert result.returncode == 0, result.stderr
+    assert received.read_bytes() == big
+    device = coap()
+    assert device.request(GET, "/ps/last/none", {"c": "reader2"}).code == code("4.04")
+    assert device.request(GET, "/ps/last/+", {"c": "reader2"}).code == code("4.00")
+    assert device.request(GET, "/mqtt/last/small", {"c": "reader2"}).payload == b"", \
+        "a plain GET under /mqtt stays a keepalive"
+
+
+@pytest.mark.broker_config({"acl_nomatch": "deny"})
+def test_ps_get_of_a_topic_the_acl_hides_is_forbidden(broker, paho, coap):
+    paho("retainer").publish("secret", b"x", qos=1, retain=True)
+    assert coap().request(GET, "/ps/secret", {"c": "snoop"}).code == code("4.03")
+
+
 @pytest.mark.broker_config({"coap.keepalive": "1s"})
 def test_keepalive_expiry_ends_observations(broker, paho, coap):
     device = coap()

@@ -1,6 +1,7 @@
 """SIGTERM/SIGINT: stop accepting, tell clients, exit 0."""
 import signal
 import socket
+import time
 
 import pytest
 
@@ -27,11 +28,16 @@ def test_signal_closes_connections_and_exits_cleanly(broker, sig):
 
 @pytest.mark.gatemq_only
 def test_start_up_log_names_every_listener(broker):
-    log = broker.log()
-    # Only what the brief allows: one line names each listener and its address.
+    # Only what the brief allows: one line names each listener and its address. The lines come
+    # once every listener is bound, so maybe a moment after the ports accept connections.
     for name, port in (("external", broker.port), ("internal", broker.internal_port)):
-        assert any(name in line and f"127.0.0.1:{port}" in line for line in log.splitlines()), (
-            f"no start-up line names listener {name} on 127.0.0.1:{port}")
+        def named():
+            return any(name in line and f"127.0.0.1:{port}" in line
+                       for line in broker.log().splitlines())
+        deadline = time.monotonic() + 10
+        while not named() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert named(), f"no start-up line names listener {name} on 127.0.0.1:{port}"
 
 
 @pytest.mark.gatemq_only
