@@ -120,7 +120,7 @@ TEST(Options, SnPubTopicChoices) {
 
 TEST(Options, SnPubErrors) {
   int code = -1;
-  EXPECT_FALSE(parse({"snpub", "-q", "2"}, code));  // the QoS 2 exchange is not implemented
+  EXPECT_FALSE(parse({"snpub", "-q", "2"}, code));  // snpub publishes at QoS 0 or 1 only
   EXPECT_EQ(code, 2);
   EXPECT_FALSE(parse({"snpub", "-u", "user"}, code));  // MQTT-SN CONNECT has no credentials
   EXPECT_FALSE(parse({"snpub", "--topic-id", "0"}, code));
