@@ -10,6 +10,7 @@ void register_api(Router& router, const ApiContext& context) {
   register_pubsub_api(router, context);
   register_gateway_api(router, context);
   register_admin_api(router, context);
+  register_alarm_api(router, context);
 }
 
 std::string format_datetime(std::chrono::system_clock::time_point at) {

@@ -79,12 +79,13 @@ struct ApiContext {
 void register_api(Router& router, const ApiContext& context);
 
 // Split by resource family (api_node.cpp, api_clients.cpp, api_pubsub.cpp, api_gateways.cpp,
-// api_admin.cpp).
+// api_admin.cpp, api_alarms.cpp).
 void register_node_api(Router& router, const ApiContext& context);
 void register_client_api(Router& router, const ApiContext& context);
 void register_pubsub_api(Router& router, const ApiContext& context);
 void register_gateway_api(Router& router, const ApiContext& context);
 void register_admin_api(Router& router, const ApiContext& context);
+void register_alarm_api(Router& router, const ApiContext& context);
 
 // Shared helpers of the handlers.
 std::string format_datetime(std::chrono::system_clock::time_point at);  // "2026-11-25 12:00:00"

@@ -25,6 +25,7 @@ const char* const kUsage =
     "  gateways list|clients <name>         gateways and their clients\n"
     "  gateways show|kick <name> <id>       one gateway client\n"
     "  plugins list                         compiled-in plugins (the gateways)\n"
+    "  alarms list                          active alarms\n"
     "  acl reload                           re-read acl_file\n"
     "  acl cache-clean all|<id>             empty ACL caches\n"
     "  log set-level <level> | log primary-level\n"
@@ -283,6 +284,9 @@ void run_command(Api& api, const Args& a, std::ostream& out) {
   } else if (command == "plugins") {
     if (sub != "list" && !sub.empty()) throw Usage("unknown plugins command (only list)");
     print_each(out, api.data("/plugins").at(0)["plugins"], format_plugin);
+  } else if (command == "alarms") {
+    if (sub != "list" && !sub.empty()) throw Usage("unknown alarms command (only list)");
+    print_each(out, api.data("/alarms/activated").at(0)["alarms"], format_alarm);
   } else if (command == "acl") {
     if (sub == "reload") {
       print_result(out, api.call("POST", "/acl/reload", "{}"));

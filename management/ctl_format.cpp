@@ -105,4 +105,9 @@ std::string format_gateway(const Json& g) {
          ", listeners=" + listeners + ")\n";
 }
 
+std::string format_alarm(const Json& a) {
+  return "Alarm(" + field(a, "name") + ", message=" + field(a, "message") +
+         ", activate_at=" + field(a, "activate_at") + ", details=" + field(a, "details") + ")\n";
+}
+
 }  // namespace gatemq::management::ctl

@@ -31,5 +31,7 @@ std::string format_ban(const Json& ban);
 std::string format_plugin(const Json& plugin);
 // Gateway(name, status=running, clients=1, connects=1, listeners=...)
 std::string format_gateway(const Json& gateway);
+// Alarm(name, message=..., activate_at=..., details={...})
+std::string format_alarm(const Json& alarm);
 
 }  // namespace gatemq::management::ctl

@@ -28,6 +28,7 @@ Server::Server(config::Settings settings, const gateway::Registry& gateways,
   access_control_->install(broker_->hooks());
   sys_publisher_ =
       std::make_unique<broker::SysPublisher>(*broker_, workers_->housekeeping(), GATEMQ_VERSION);
+  os_monitor_ = std::make_unique<OsMonitor>(*broker_, workers_->housekeeping());
 }
 
 Server::~Server() {
@@ -43,6 +44,7 @@ Server::~Server() {
   reload_signal_.reset();
   drain_timer_.reset();
   sys_publisher_.reset();
+  os_monitor_.reset();
   workers_.reset();
   broker_.reset();
   access_control_.reset();
@@ -67,6 +69,7 @@ void Server::start() {
   start_gateways();
   start_management();
   sys_publisher_->start();
+  os_monitor_->start();
   drain_timer_ = std::make_unique<asio::steady_timer>(housekeeping);
 
   // Logged before the workers run, so the lines are out before the first client is served.
@@ -250,6 +253,7 @@ void Server::finish_shutdown() {
   signals_->cancel();
   reload_signal_->cancel();
   sys_publisher_->stop();
+  os_monitor_->stop();
   broker_->shutdown();
   spdlog::info("stopped");
   workers_->stop();

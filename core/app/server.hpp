@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/app/os_monitor.hpp"
 #include "core/app/trace_sink.hpp"
 #include "core/auth/access_control.hpp"
 #include "core/broker/broker.hpp"
@@ -55,6 +56,7 @@ class Server {
   std::unique_ptr<auth::AccessControl> access_control_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<broker::SysPublisher> sys_publisher_;
+  std::unique_ptr<OsMonitor> os_monitor_;
   void start_gateways();
   void start_management();
 

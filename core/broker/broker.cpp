@@ -54,6 +54,7 @@ Broker::Broker(config::Settings settings, Workers& workers)
           workers_.housekeeping(),
           DelayedLimits{settings_.modules.delayed_max_pending, settings_.modules.delayed_max_delay},
           [this](const MessagePtr& message) { publish(message); }),
+      alarms_(settings_.node.name, [this](const MessagePtr& message) { publish(message); }),
       shared_dispatch_(SharedDispatch::parse(settings_.broker.shared_subscription_strategy)) {
   const auto& modules = settings_.modules;
   if (modules.rewrite) {

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/broker/alarms.hpp"
 #include "core/broker/banned_clients.hpp"
 #include "core/broker/client_info.hpp"
 #include "core/broker/delayed_publisher.hpp"
@@ -100,6 +101,7 @@ class Broker {
   Metrics& metrics() { return metrics_; }
   const Metrics& metrics() const { return metrics_; }
   BannedClients& banned() { return banned_; }
+  Alarms& alarms() { return alarms_; }
   // The seed's stats (connections/count, sessions/max, ...): current values and high-water
   // marks since start.
   std::vector<StatValue> stats();
@@ -211,6 +213,7 @@ class Broker {
   TopicRewrite subscribe_rewrite_;
   DelayedPublisher delayed_;
   BannedClients banned_;
+  Alarms alarms_;
   FlappingDetector flapping_;
   std::mutex stats_mutex_;
   std::vector<std::uint64_t> stats_max_;  // high-water marks, in stats() order

@@ -284,6 +284,18 @@ const SetterMap<Settings>& global_setters() {
        [](auto& g, auto s) {
          g.retainer.expiry_interval = duration_cast<Seconds>(v::duration(s));
        }},
+      {"os_mon.cpu_check_interval",
+       [](auto& g, auto s) { g.os_mon.cpu_check_interval = v::duration(s); }},
+      {"os_mon.cpu_high_watermark",
+       [](auto& g, auto s) { g.os_mon.cpu_high_watermark = v::percentage(s); }},
+      {"os_mon.cpu_low_watermark",
+       [](auto& g, auto s) { g.os_mon.cpu_low_watermark = v::percentage(s); }},
+      {"os_mon.mem_check_interval",
+       [](auto& g, auto s) { g.os_mon.mem_check_interval = v::duration(s); }},
+      {"os_mon.sysmem_high_watermark",
+       [](auto& g, auto s) { g.os_mon.sysmem_high_watermark = v::percentage(s); }},
+      {"os_mon.procmem_high_watermark",
+       [](auto& g, auto s) { g.os_mon.procmem_high_watermark = v::percentage(s); }},
       {"management.listener.http",
        [](auto& g, auto s) {
          if (v::trim(s) == "off") {
@@ -332,7 +344,7 @@ const SetterMap<Settings>& global_setters() {
 // clang-format off
 constexpr auto kIgnoredPrefixes = std::to_array<std::string_view>({
     "listener.http.", "listener.https.", "listener.api.", "cluster.", "rpc.", "auth.", "bridge.",
-    "backend.", "plugins.", "module.", "os_mon.", "vm_mon.", "sysmon.", "management.",
+    "backend.", "plugins.", "module.", "vm_mon.", "sysmon.", "management.",
     "dashboard.", "web.hook.", "lwm2m.", "coap.", "mqtt.sn.", "reloader.", "recon."});
 // clang-format on
 

@@ -268,13 +268,26 @@ struct LogSettings {
   bool operator==(const LogSettings&) const = default;
 };
 
+// os_mon.* — when the OS monitor (core/app/os_monitor) raises and clears its alarms. The
+// watermarks are percentages (80 means 80%).
+struct OsMonitorSettings {
+  Millis cpu_check_interval{60000};
+  double cpu_high_watermark = 80;
+  double cpu_low_watermark = 60;
+  Millis mem_check_interval{60000};
+  double sysmem_high_watermark = 70;
+  double procmem_high_watermark = 5;
+
+  bool operator==(const OsMonitorSettings&) const = default;
+};
+
 // The management REST API (and `gatemq ctl`, its client).
 struct ManagementSettings {
-  bool enabled = true;                // management.listener.http = off turns it off
-  std::string address = "0.0.0.0";   // management.listener.http = [ip:]port
+  bool enabled = true;              // management.listener.http = off turns it off
+  std::string address = "0.0.0.0";  // management.listener.http = [ip:]port
   std::uint16_t port = 8080;
-  std::string app_id = "admin";       // management.default_application.id
-  std::string app_secret = "public";  // management.default_application.secret
+  std::string app_id = "admin";         // management.default_application.id
+  std::string app_secret = "public";    // management.default_application.secret
   std::uint64_t max_row_limit = 10000;  // management.max_row_limit: the largest _limit
 
   bool operator==(const ManagementSettings&) const = default;
@@ -301,6 +314,7 @@ struct Settings {
   FlappingPolicy flapping;
   ModuleSettings modules;
   ManagementSettings management;
+  OsMonitorSettings os_mon;
   // Keys the seed documents that this build accepts but does not act on yet ("file:line key").
   // Keys of sections owned by gateways (see config::SectionSpec), in the order they apply.
   std::vector<RawEntry> section_entries;

@@ -102,6 +102,17 @@ double decimal(std::string_view text) {
   return number;
 }
 
+double percentage(std::string_view text) {
+  text = trim(text);
+  if (text.ends_with('%')) text.remove_suffix(1);
+  double number = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || end != text.data() + text.size() || number < 0 || number > 100) {
+    throw std::invalid_argument("a percentage from 0% to 100% such as 80%");
+  }
+  return number;
+}
+
 std::pair<std::string, std::uint16_t> listen_address(std::string_view text) {
   constexpr const char* kExpected = "a port or ip:port, e.g. 1883 or 0.0.0.0:1883 or [::]:1883";
   text = trim(text);

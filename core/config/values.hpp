@@ -20,6 +20,8 @@ std::uint64_t size(std::string_view text);
 bool boolean(std::string_view text);
 std::uint64_t unsigned_integer(std::string_view text, std::uint64_t max);
 double decimal(std::string_view text);
+// "80%" or "80" -> 80: a percentage from 0 to 100.
+double percentage(std::string_view text);
 // "1883", "0.0.0.0:1883", "[::1]:1883".
 std::pair<std::string, std::uint16_t> listen_address(std::string_view text);
 // "none" or "topic/1=10,topic/2=8" (priorities 1..255).
