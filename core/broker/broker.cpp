@@ -130,6 +130,10 @@ OpenSessionResult Broker::open_session(OpenSessionRequest request,
     std::lock_guard lock(registry_mutex_);
     auto& entry = clients_[request.client.client_id];
     if (entry.session) {
+      // A session that lasts only as long as its connection (3.x clean session, v5 expiry 0)
+      // ends with the connection taken over here: nothing of it may be resumed (MQTT-3.1.2-6).
+      const bool discard = request.clean_start ||
+                           (entry.session->sink() && entry.session->expiry_interval() == 0);
       if (auto old_sink = entry.session->sink()) {
         // Takeover: the old connection is closed by the server, which is an abnormal end for
         // its will. Resuming the session before the will delay passes cancels it (spec 3.1.2.5).
@@ -137,18 +141,18 @@ OpenSessionResult Broker::open_session(OpenSessionRequest request,
         old_sink->close_by_broker(mqtt::rc::kSessionTakenOver);
         spdlog::info("client {} taken over by a new connection from {}:{}",
                      request.client.client_id, request.client.peer_host, request.client.peer_port);
-        if (entry.will && (request.clean_start || entry.will->delay_seconds == 0)) {
+        if (entry.will && (discard || entry.will->delay_seconds == 0)) {
           wills_to_publish.push_back(*entry.will);
         }
         entry.will.reset();
       }
       if (entry.pending_will) {
-        if (request.clean_start) wills_to_publish.push_back(*entry.pending_will);
+        if (discard) wills_to_publish.push_back(*entry.pending_will);
         entry.pending_will.reset();
       }
       entry.will_timer.reset();
       entry.expiry_timer.reset();
-      if (request.clean_start) {
+      if (discard) {
         discarded.push_back(std::move(entry.session));
         entry.session.reset();
       } else {

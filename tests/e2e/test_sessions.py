@@ -260,6 +260,19 @@ def test_clean_session_discards_the_old_session_v3(paho, protocol):
     assert third.flags["session present"] == 0
 
 
+@pytest.mark.parametrize("version", [V311, V5])
+def test_taking_over_a_connection_bound_session_starts_a_new_one(raw, version):
+    """A clean (3.x) or zero-expiry (v5) session ends with its connection, also when another
+    connection takes it over: the newcomer never gets it back, whatever its clean flag."""
+    first = raw(version)
+    assert not first.connect("bound", clean=True).session_present
+    first.subscribe("bound/t", 1)
+    second = raw(version)
+    props = [(mqtt_raw.SESSION_EXPIRY, 60)] if version == V5 else None
+    assert not second.connect("bound", clean=False, props=props).session_present
+    first.wait_closed()
+
+
 def offline_subscriber(raw, client_id, topic_filter="#"):
     subscriber = raw(V311)
     subscriber.connect(client_id, clean=False)
