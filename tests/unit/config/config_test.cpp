@@ -715,31 +715,3 @@ TEST_F(ConfigSections, WithoutTheGatewayItsKeysAreUnknown) {
 }  // namespace
 }  // namespace gatemq::config
 
-namespace gatemq::config {
-namespace {
-
-TEST(Config, OsMonitorKeys) {
-  const auto settings = parse(
-      "os_mon.cpu_check_interval = 5s\n"
-      "os_mon.cpu_high_watermark = 90%\n"
-      "os_mon.cpu_low_watermark = 75\n"
-      "os_mon.mem_check_interval = 1s\n"
-      "os_mon.sysmem_high_watermark = 1%\n"
-      "os_mon.procmem_high_watermark = 12.5%\n");
-  const auto& os_mon = settings.os_mon;
-  EXPECT_EQ(os_mon.cpu_check_interval, 5s);
-  EXPECT_EQ(os_mon.cpu_high_watermark, 90);
-  EXPECT_EQ(os_mon.cpu_low_watermark, 75);
-  EXPECT_EQ(os_mon.mem_check_interval, 1s);
-  EXPECT_EQ(os_mon.sysmem_high_watermark, 1);
-  EXPECT_EQ(os_mon.procmem_high_watermark, 12.5);
-  EXPECT_TRUE(settings.ignored_keys.empty());
-  EXPECT_EQ(Settings{}.os_mon.cpu_high_watermark, 80);
-  EXPECT_NE(error_of("os_mon.cpu_high_watermark = 120%\n").find("a percentage"), std::string::npos);
-  EXPECT_NE(error_of("os_mon.sysmem_high_watermak = 70%\n").find("os_mon.sysmem_high_watermark"),
-            std::string::npos)
-      << "os_mon.* is no longer ignored wholesale, so typos get a suggestion";
-}
-
-}  // namespace
-}  // namespace gatemq::config
