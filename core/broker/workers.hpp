@@ -11,6 +11,13 @@
 namespace gatemq::broker {
 
 class Workers {
+  // An io_context whose pending handlers can be destroyed before any context is deleted.
+  class Context : public asio::io_context {
+   public:
+    using asio::execution_context::shutdown;
+    using asio::io_context::io_context;
+  };
+
  public:
   explicit Workers(unsigned count);  // 0 = one per core
   ~Workers();
@@ -30,7 +37,7 @@ class Workers {
 
  private:
   using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
-  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<std::unique_ptr<Context>> contexts_;
   std::vector<WorkGuard> guards_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_{0};
