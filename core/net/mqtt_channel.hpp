@@ -15,6 +15,7 @@
 
 #include "core/broker/broker.hpp"
 #include "core/broker/delivery.hpp"
+#include "core/broker/outbound_mailbox.hpp"
 #include "core/config/settings.hpp"
 #include "core/mqtt/codec.hpp"
 #include "core/net/connection.hpp"
@@ -123,10 +124,8 @@ class MqttChannel final : public broker::SessionSink,
   bool write_in_progress_ = false;
   bool close_after_flush_ = false;
 
-  // Cross-thread mailbox of session output, drained on this channel's executor.
-  std::mutex mailbox_mutex_;
-  std::vector<broker::Outbound> mailbox_;
-  bool mailbox_drain_scheduled_ = false;
+  // Session output from any thread, drained in order on this channel's executor.
+  broker::OutboundMailbox mailbox_;
 
   asio::steady_timer idle_timer_;
   asio::steady_timer keepalive_timer_;

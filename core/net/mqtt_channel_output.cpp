@@ -25,26 +25,13 @@ constexpr std::size_t kKeepWriteCapacity = 64 * 1024;
 // Output
 
 void MqttChannel::send(broker::Outbound item) {
-  bool schedule = false;
-  {
-    std::lock_guard lock(mailbox_mutex_);
-    mailbox_.push_back(std::move(item));
-    schedule = !mailbox_drain_scheduled_;
-    mailbox_drain_scheduled_ = true;
-  }
-  if (schedule) {
+  if (mailbox_.push(std::move(item))) {
     asio::post(transport_->executor(), [self = shared_from_this()] { self->drain_mailbox(); });
   }
 }
 
 void MqttChannel::drain_mailbox() {
-  std::vector<broker::Outbound> items;
-  {
-    std::lock_guard lock(mailbox_mutex_);
-    items.swap(mailbox_);
-    mailbox_drain_scheduled_ = false;
-  }
-  for (auto& item : items) write_outbound(std::move(item));
+  for (auto& item : mailbox_.take()) write_outbound(std::move(item));
   flush();
 }
 

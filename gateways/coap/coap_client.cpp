@@ -143,11 +143,14 @@ void CoapClient::cancel_by_token(const coap_session_t* session, std::string_view
 // --- deliveries --------------------------------------------------------------------------------
 
 void CoapClient::send(broker::Outbound item) {
-  asio::post(io_, [self = shared_from_this(), item = std::move(item)]() mutable {
-    if (auto* publish = std::get_if<broker::OutboundPublish>(&item)) {
-      self->deliver(std::move(*publish));
+  if (!mailbox_.push(std::move(item))) return;
+  asio::post(io_, [self = shared_from_this()] {
+    for (auto& taken : self->mailbox_.take()) {
+      // No PUBREL reaches a device: QoS 2 deliveries complete in deliver().
+      if (auto* publish = std::get_if<broker::OutboundPublish>(&taken)) {
+        self->deliver(std::move(*publish));
+      }
     }
-    // No PUBREL reaches a device: QoS 2 deliveries complete in deliver().
   });
 }
 

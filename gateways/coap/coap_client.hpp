@@ -16,6 +16,7 @@
 
 #include "core/broker/broker.hpp"
 #include "core/broker/delivery.hpp"
+#include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "gateways/coap/libcoap.hpp"
 #include "gateways/coap/settings.hpp"
@@ -125,6 +126,7 @@ class CoapClient final : public broker::SessionSink,
   // libcoap's own NSTART queue holds the rest), the others wait here in order.
   std::optional<InFlight> in_flight_;
   std::deque<Queued> queue_;
+  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
   std::uint32_t next_subscription_id_ = 1;
   std::uint32_t sequence_ = 1;  // Observe option values, 24 bits (RFC 7641 §3.4)
   asio::steady_timer keepalive_timer_;

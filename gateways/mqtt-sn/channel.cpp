@@ -366,8 +366,9 @@ void Channel::close(broker::CloseKind kind, const std::string& why, bool tell_de
 // --- SessionSink -------------------------------------------------------------------------------
 
 void Channel::send(broker::Outbound item) {
-  asio::post(executor_, [self = shared_from_this(), item = std::move(item)]() mutable {
-    self->on_outbound(std::move(item));
+  if (!mailbox_.push(std::move(item))) return;
+  asio::post(executor_, [self = shared_from_this()] {
+    for (auto& taken : self->mailbox_.take()) self->on_outbound(std::move(taken));
   });
 }
 

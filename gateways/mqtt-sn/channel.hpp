@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "core/broker/delivery.hpp"
+#include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "gateways/mqtt-sn/context.hpp"
 #include "gateways/mqtt-sn/topic_registry.hpp"
@@ -127,6 +128,7 @@ class Channel final : public broker::SessionSink, public std::enable_shared_from
   std::chrono::steady_clock::time_point last_received_;
 
   TopicRegistry registry_;
+  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
   std::deque<OutItem> outbox_;
   std::size_t queued_qos0_ = 0;
   std::optional<PendingRegister> pending_register_;

@@ -356,9 +356,12 @@ void StompChannel::acknowledge(const Frame& frame, bool positive) {
 }
 
 void StompChannel::send(broker::Outbound item) {
-  asio::post(transport_->executor(), [self = shared_from_this(), item = std::move(item)]() mutable {
-    if (auto* publish = std::get_if<broker::OutboundPublish>(&item)) {
-      self->deliver(std::move(*publish));
+  if (!mailbox_.push(std::move(item))) return;
+  asio::post(transport_->executor(), [self = shared_from_this()] {
+    for (auto& taken : self->mailbox_.take()) {
+      if (auto* publish = std::get_if<broker::OutboundPublish>(&taken)) {
+        self->deliver(std::move(*publish));
+      }
     }
   });
 }

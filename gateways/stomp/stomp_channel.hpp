@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/broker/broker.hpp"
+#include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "core/net/connection.hpp"
 #include "core/net/stream_writer.hpp"
@@ -95,6 +96,7 @@ class StompChannel final : public net::Connection,
   Version version_ = Version::v10;
   std::string input_;
   std::vector<char> read_buffer_;
+  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
   std::map<std::uint32_t, Subscription> subscriptions_;  // by broker subscription id
   std::uint32_t next_subscription_ = 1;
   std::map<std::string, Unacked> unacked_;  // by message-id

@@ -168,11 +168,14 @@ void TcpChannel::arm_keepalive_timer() {
 // --- output ------------------------------------------------------------------------------------
 
 void TcpChannel::send(broker::Outbound item) {
-  asio::post(transport_->executor(), [self = shared_from_this(), item = std::move(item)]() mutable {
-    if (auto* publish = std::get_if<broker::OutboundPublish>(&item)) {
-      self->deliver(std::move(*publish));
+  if (!mailbox_.push(std::move(item))) return;
+  asio::post(transport_->executor(), [self = shared_from_this()] {
+    for (auto& taken : self->mailbox_.take()) {
+      // No PUBREL reaches a device: QoS 2 deliveries complete in deliver().
+      if (auto* publish = std::get_if<broker::OutboundPublish>(&taken)) {
+        self->deliver(std::move(*publish));
+      }
     }
-    // No PUBREL reaches a device: QoS 2 deliveries complete in deliver().
   });
 }
 

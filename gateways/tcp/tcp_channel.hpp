@@ -11,6 +11,7 @@
 
 #include "core/broker/broker.hpp"
 #include "core/broker/delivery.hpp"
+#include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "core/net/connection.hpp"
 #include "core/net/stream_writer.hpp"
@@ -74,6 +75,7 @@ class TcpChannel final : public net::Connection,
   State state_ = State::AwaitingConnect;
   std::string input_;
   std::vector<char> read_buffer_;
+  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
   asio::steady_timer idle_timer_;
   asio::steady_timer keepalive_timer_;
   std::chrono::milliseconds keepalive_timeout_{0};
