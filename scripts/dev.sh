@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(cmake ninja-build g++ ccache libasio-dev libspdlog-dev nlohmann-json3-dev
                 libmbedtls-dev libgtest-dev libcrypt-dev libcpp-httplib-dev libcoap3-dev
-                pkg-config)
+                libtinyxml2-dev pkg-config)
 TEST_PACKAGES=(mosquitto mosquitto-clients python3 python3-paho-mqtt python3-pytest
                python3-pytest-xdist python3-stomp openssl curl libcoap3-bin)
 JOBS=$(nproc)
