@@ -26,7 +26,7 @@ struct ListenerView {
 struct GatewayView {
   std::string name;
   std::vector<std::string> listeners;
-  const gateway::GatewayStats* stats = nullptr;
+  std::shared_ptr<const gateway::GatewayStats> stats;
 };
 
 // What the API can change on the running node, supplied by the server (core/app) so the API
@@ -63,14 +63,21 @@ struct AdminActions {
   std::function<void(const TraceView&)> start_trace;
   std::function<bool(const std::string& kind, const std::string& name)> stop_trace;
   std::function<std::vector<TraceView>()> traces;
+  // Plugins (the gateways) on the running node. Each throws std::invalid_argument (no such
+  // plugin), std::logic_error (already running / not running), config::ConfigError or
+  // std::runtime_error (its section, an address in use), changing nothing then.
+  std::function<void(const std::string& name)> load_plugin;
+  std::function<void(const std::string& name)> unload_plugin;
+  std::function<void(const std::string& name)> reload_plugin;
 };
 
 struct ApiContext {
   broker::Broker* broker = nullptr;  // null only where routes are listed, never called
   std::string version;
   std::vector<ListenerView> listeners;
-  std::vector<GatewayView> gateways;
-  std::vector<PluginView> plugins;
+  // Gateways come and go (plugins load/unload): asked for each request.
+  std::function<std::vector<GatewayView>()> gateways;
+  std::function<std::vector<PluginView>()> plugins;
   std::uint64_t max_row_limit = 10000;  // management.max_row_limit
   AdminActions admin;
 };

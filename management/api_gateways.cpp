@@ -6,8 +6,8 @@ namespace gatemq::management {
 
 namespace {
 
-const GatewayView& find_gateway(const ApiContext& context, const std::string& name) {
-  for (const auto& gateway : context.gateways) {
+GatewayView find_gateway(const ApiContext& context, const std::string& name) {
+  for (auto& gateway : context.gateways()) {
     if (gateway.name == name) return gateway;
   }
   throw ApiError(404, ErrorCode::Unknown, "no such gateway (or it is off): " + name);
@@ -29,7 +29,7 @@ Json gateway_json(const GatewayView& gateway) {
 
 // The gateway's client, connected or with a session; 404/112 otherwise.
 broker::ClientSnapshot gateway_client(const ApiContext& context, const Request& request) {
-  const auto& gateway = find_gateway(context, request.param("name"));
+  const auto gateway = find_gateway(context, request.param("name"));
   auto client = context.broker->client_snapshot(request.param("clientid"));
   if (!client || client->client.protocol != gateway.name) {
     throw ApiError(404, ErrorCode::NotOnline,
@@ -48,15 +48,35 @@ Json plugin_json(const ApiContext& context, const PluginView& plugin) {
 
 Json plugin_list(const ApiContext& context) {
   Json list = Json::array();
-  for (const auto& plugin : context.plugins) list.push_back(plugin_json(context, plugin));
+  for (const auto& plugin : context.plugins()) list.push_back(plugin_json(context, plugin));
   return list;
+}
+
+// Runs one of the plugin actions and maps its exceptions to the seed's error codes.
+Response change_plugin(const ApiContext& context, const std::string& action,
+                       const std::string& name) {
+  const auto& run = action == "load"     ? context.admin.load_plugin
+                    : action == "unload" ? context.admin.unload_plugin
+                                         : context.admin.reload_plugin;
+  if (!run) throw ApiError(404, ErrorCode::Unknown, "plugins " + action + " is not available");
+  try {
+    run(name);
+  } catch (const std::invalid_argument& e) {
+    throw ApiError(404, ErrorCode::Unknown, e.what());
+  } catch (const std::logic_error& e) {
+    throw ApiError(400, ErrorCode::Unknown, e.what());
+  } catch (const std::exception& e) {
+    throw ApiError(400, ErrorCode::Unknown, "plugins " + action + " " + name + ": " + e.what());
+  }
+  return ok();
 }
 
 }  // namespace
 
 void register_gateway_api(Router& router, const ApiContext& context) {
   const auto* c = &context;
-  // Gateways are gatemq's plugins: compiled in, on or off by `<gateway>.enable` at start-up.
+  // Gateways are gatemq's plugins: compiled in, on or off by `<gateway>.enable` at start-up,
+  // loaded, unloaded or reloaded (section read again) while the node runs.
   router.add(
       "GET", "/plugins", "Compiled-in plugins (the gateways), every node", [c](const Request&) {
         return ok(Json::array(
@@ -67,16 +87,40 @@ void register_gateway_api(Router& router, const ApiContext& context) {
                require_node(*c, r.param("node"));
                return ok(plugin_list(*c));
              });
+  for (const std::string action : {"load", "unload", "reload"}) {
+    router.add(
+        "PUT", "/plugins/{plugin}/" + action, "Plugin " + action + " (this node)",
+        [c, action](const Request& r) { return change_plugin(*c, action, r.param("plugin")); });
+    router.add("PUT", "/nodes/{node}/plugins/{plugin}/" + action, "Plugin " + action + " on a node",
+               [c, action](const Request& r) {
+                 require_node(*c, r.param("node"));
+                 return change_plugin(*c, action, r.param("plugin"));
+               });
+  }
+  // The seed's form: {"active": true|false}.
+  router.add("PUT", "/nodes/{node}/plugins/{plugin}", "Start or stop a plugin on a node",
+             [c](const Request& r) {
+               require_node(*c, r.param("node"));
+               const auto body = r.json_body();
+               if (!body.is_object() || !body.contains("active")) {
+                 throw ApiError(400, ErrorCode::MissingParameter, "missing 'active'");
+               }
+               if (!body["active"].is_boolean()) {
+                 throw ApiError(400, ErrorCode::ParameterType, "'active' must be true or false");
+               }
+               return change_plugin(*c, body["active"].get<bool>() ? "load" : "unload",
+                                    r.param("plugin"));
+             });
   router.add("GET", "/gateways", "Running gateways with their counters", [c](const Request&) {
     Json list = Json::array();
-    for (const auto& gateway : c->gateways) list.push_back(gateway_json(gateway));
+    for (const auto& gateway : c->gateways()) list.push_back(gateway_json(gateway));
     return ok(std::move(list));
   });
   router.add("GET", "/gateways/{name}", "One gateway",
              [c](const Request& r) { return ok(gateway_json(find_gateway(*c, r.param("name")))); });
   router.add("GET", "/gateways/{name}/clients", "A gateway's connected clients (paginated)",
              [c](const Request& r) {
-               const auto& gateway = find_gateway(*c, r.param("name"));
+               const auto gateway = find_gateway(*c, r.param("name"));
                auto clients = c->broker->client_snapshots();
                std::erase_if(clients, [&](const broker::ClientSnapshot& s) {
                  return !s.connected || s.client.protocol != gateway.name;

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -25,6 +26,7 @@ const char* const kUsage =
     "  gateways list|clients <name>         gateways and their clients\n"
     "  gateways show|kick <name> <id>       one gateway client\n"
     "  plugins list                         compiled-in plugins (the gateways)\n"
+    "  plugins load|unload|reload <name>    start, stop, or restart one with its section re-read\n"
     "  alarms list                          active alarms\n"
     "  acl reload                           re-read acl_file\n"
     "  acl cache-clean all|<id>             empty ACL caches\n"
@@ -282,8 +284,21 @@ void run_command(Api& api, const Args& a, std::ostream& out) {
       throw Usage("unknown gateways command");
     }
   } else if (command == "plugins") {
-    if (sub != "list" && !sub.empty()) throw Usage("unknown plugins command (only list)");
-    print_each(out, api.data("/plugins").at(0)["plugins"], format_plugin);
+    if (sub == "list" || sub.empty()) {
+      print_each(out, api.data("/plugins").at(0)["plugins"], format_plugin);
+    } else if (sub == "load" || sub == "unload" || sub == "reload") {
+      const auto& name = arg(a, 2);
+      const auto envelope = api.call("PUT", "/plugins/" + encode(name) + "/" + sub, "{}");
+      if (envelope.value("code", -1) != 0) {
+        // The seed's wording: "Load plugin X error: ..."
+        auto verb = sub;
+        verb[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(verb[0])));
+        throw Failure(verb + " plugin " + name + " error: " + envelope.value("message", "failed"));
+      }
+      out << "Plugin " << name << " " << sub << "ed successfully.\n";
+    } else {
+      throw Usage("unknown plugins command");
+    }
   } else if (command == "alarms") {
     if (sub != "list" && !sub.empty()) throw Usage("unknown alarms command (only list)");
     print_each(out, api.data("/alarms/activated").at(0)["alarms"], format_alarm);

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "core/app/gateway_manager.hpp"
 #include "core/app/logging.hpp"
 #include "core/config/config.hpp"
 #include "core/mqtt/reason_code.hpp"
@@ -29,6 +30,7 @@ Server::Server(config::Settings settings, const gateway::Registry& gateways,
   sys_publisher_ =
       std::make_unique<broker::SysPublisher>(*broker_, workers_->housekeeping(), GATEMQ_VERSION);
   os_monitor_ = std::make_unique<OsMonitor>(*broker_, workers_->housekeeping());
+  gateways_ = std::make_unique<GatewayManager>(*broker_, registry_, settings_source_);
 }
 
 Server::~Server() {
@@ -39,7 +41,7 @@ Server::~Server() {
   // Handlers still queued on the contexts hold channels that refer to the broker: destroy the
   // contexts (and with them those handlers) while the broker is still alive.
   listeners_.clear();
-  gateways_.clear();
+  gateways_.reset();
   signals_.reset();
   reload_signal_.reset();
   drain_timer_.reset();
@@ -66,7 +68,7 @@ void Server::start() {
     listener->start();
     listeners_.push_back(std::move(listener));
   }
-  start_gateways();
+  gateways_->start_all();
   start_management();
   sys_publisher_->start();
   os_monitor_->start();
@@ -81,35 +83,14 @@ void Server::start() {
                  listener->description(), ls.zone, ls.max_connections, ls.max_conn_rate,
                  ls.mountpoint.empty() ? "" : ", mountpoint " + ls.mountpoint);
   }
-  for (const auto& gateway : gateways_) {
-    for (const auto& description : gateway->listener_descriptions()) {
-      spdlog::info("listening: {} ({} gateway)", description, gateway->name());
-    }
+  for (const auto& [description, gateway] : gateways_->listener_descriptions()) {
+    spdlog::info("listening: {} ({} gateway)", description, gateway);
   }
   if (management_) spdlog::info("listening: {} (REST API)", management_->description());
   for (const auto& key : settings.ignored_keys) {
     spdlog::warn("config key '{}' is not supported yet and was ignored", key);
   }
   workers_->start();
-}
-
-void Server::start_gateways() {
-  for (const auto& descriptor : registry_.descriptors()) {
-    gateway::GatewayConfig config(descriptor.key_prefix, broker_->settings().section_entries);
-    auto gateway = descriptor.create(*broker_, config);
-    for (const auto& key : config.ignored()) {
-      spdlog::warn("config key '{}' is not supported yet and was ignored", key);
-    }
-    if (!gateway) {
-      spdlog::info("{} gateway is off ({}enable = off)", descriptor.name, descriptor.key_prefix);
-      plugins_.push_back({descriptor.name, descriptor.name + " gateway", false});
-      continue;
-    }
-    gateway->start();
-    const std::string name(gateway->name());
-    plugins_.push_back({name, name + " gateway", true});
-    gateways_.push_back(std::move(gateway));
-  }
 }
 
 void Server::start_management() {
@@ -128,11 +109,8 @@ void Server::start_management() {
         "mqtt:" + kind, ls.bind_address + ":" + std::to_string(listener->bound_port()),
         ls.max_connections, [listener] { return listener->live_connections(); }});
   }
-  for (const auto& gateway : gateways_) {
-    context.gateways.push_back(management::GatewayView{
-        std::string(gateway->name()), gateway->listener_descriptions(), &gateway->stats()});
-  }
-  context.plugins = plugins_;
+  context.gateways = [gateways = gateways_.get()] { return gateways->running(); };
+  context.plugins = [gateways = gateways_.get()] { return gateways->plugins(); };
   context.admin = admin_actions();
   context.listeners.push_back(management::ListenerView{
       "http:management", settings.address + ":" + std::to_string(settings.port), 0, nullptr});
@@ -205,6 +183,9 @@ management::AdminActions Server::admin_actions() {
   };
   actions.set_log_level = [](const std::string& level) { set_log_level(level); };
   actions.reload = [this] { return reload(); };
+  actions.load_plugin = [this](const std::string& name) { gateways_->load(name); };
+  actions.unload_plugin = [this](const std::string& name) { gateways_->unload(name); };
+  actions.reload_plugin = [this](const std::string& name) { gateways_->reload(name); };
   if (traces_) {
     actions.start_trace = [this](const management::TraceView& trace) { traces_->start(trace); };
     actions.stop_trace = [this](const std::string& kind, const std::string& name) {
@@ -221,13 +202,13 @@ void Server::on_signal(int signal_number) {
   spdlog::info("received {}, shutting down: closing listeners and connections",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   for (const auto& listener : listeners_) listener->stop();
-  for (const auto& gateway : gateways_) gateway->stop();
+  gateways_->stop_all();
   // Stops accepting without waiting (httplib's stop only closes its socket).
   if (management_) management_->stop();
   for (const auto& listener : listeners_) {
     listener->close_connections(mqtt::rc::kServerShuttingDown);
   }
-  for (const auto& gateway : gateways_) gateway->close_connections(mqtt::rc::kServerShuttingDown);
+  gateways_->close_all(mqtt::rc::kServerShuttingDown);
   // A second signal while draining stops at once.
   signals_->async_wait([this](const std::error_code& error, int) {
     if (!error) finish_shutdown();

@@ -22,6 +22,8 @@
 
 namespace gatemq::app {
 
+class GatewayManager;
+
 class Server {
  public:
   // Reads the configuration again (file and environment) for a hot reload; throws
@@ -57,7 +59,6 @@ class Server {
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<broker::SysPublisher> sys_publisher_;
   std::unique_ptr<OsMonitor> os_monitor_;
-  void start_gateways();
   void start_management();
 
   const gateway::Registry& registry_;
@@ -65,8 +66,7 @@ class Server {
   std::shared_ptr<TraceSink> traces_;
   std::mutex reload_mutex_;  // a SIGHUP and an API reload at once apply one after the other
   std::vector<std::shared_ptr<net::TcpListener>> listeners_;
-  std::vector<std::unique_ptr<gateway::Gateway>> gateways_;
-  std::vector<management::PluginView> plugins_;  // every compiled-in gateway, on or off
+  std::unique_ptr<GatewayManager> gateways_;
   // The REST API on its own threads; stopped and joined before anything it reads goes away.
   std::unique_ptr<management::HttpServer> management_;
   std::unique_ptr<asio::signal_set> signals_;

@@ -40,7 +40,8 @@ class Gateway {
   virtual void close_connections(std::uint8_t reason_code) = 0;
   // "tcp-gateway:external on 0.0.0.0:8090" lines for the start-up log.
   virtual std::vector<std::string> listener_descriptions() const = 0;
-  virtual const GatewayStats& stats() const = 0;
+  // Shared: the management API may still read them while an unloaded gateway goes away.
+  virtual std::shared_ptr<const GatewayStats> stats() const = 0;
 };
 
 // How a gateway is made: its name, the key prefix of its configuration section ("tcp." for

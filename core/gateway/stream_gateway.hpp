@@ -19,7 +19,7 @@ class StreamGateway : public Gateway {
   void stop() override;
   void close_connections(std::uint8_t reason_code) override;
   std::vector<std::string> listener_descriptions() const override;
-  const GatewayStats& stats() const override { return *stats_; }
+  std::shared_ptr<const GatewayStats> stats() const override { return stats_; }
 
  protected:
   StreamGateway(broker::Broker& broker, std::string name,

@@ -22,7 +22,7 @@ class CoapGateway final : public Gateway {
   void stop() override;
   void close_connections(std::uint8_t reason_code) override;
   std::vector<std::string> listener_descriptions() const override;
-  const GatewayStats& stats() const override { return *stats_; }
+  std::shared_ptr<const GatewayStats> stats() const override { return stats_; }
 
  private:
   std::shared_ptr<GatewayStats> stats_ = std::make_shared<GatewayStats>();

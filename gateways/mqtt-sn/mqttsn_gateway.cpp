@@ -31,7 +31,7 @@ std::vector<std::string> MqttSnGateway::listener_descriptions() const {
 
 GatewayDescriptor describe() {
   return GatewayDescriptor{
-      "mqttsn", "mqtt.sn.",
+      "mqtt-sn", "mqtt.sn.",
       [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
         auto settings = read_settings(config, broker.settings());
         if (!settings) return nullptr;
