@@ -1,7 +1,10 @@
 #include "management/ctl_format.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
+
+#include "management/api.hpp"  // format_datetime
 
 namespace gatemq::management::ctl {
 
@@ -106,8 +109,14 @@ std::string format_gateway(const Json& g) {
 }
 
 std::string format_alarm(const Json& a) {
+  // The API gives milliseconds since the epoch; an operator reads a local date and time.
+  std::string activated = field(a, "activate_at");
+  if (const auto at = a.find("activate_at"); at != a.end() && at->is_number_integer()) {
+    activated = format_datetime(
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(at->get<std::int64_t>())));
+  }
   return "Alarm(" + field(a, "name") + ", message=" + field(a, "message") +
-         ", activate_at=" + field(a, "activate_at") + ", details=" + field(a, "details") + ")\n";
+         ", activate_at=" + activated + ", details=" + field(a, "details") + ")\n";
 }
 
 }  // namespace gatemq::management::ctl

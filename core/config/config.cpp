@@ -111,6 +111,7 @@ class Builder {
   }
 
   void apply(const Entry& entry) {
+    if (entry.key.starts_with("os_mon.cpu_")) cpu_watermark_origin_ = entry.origin;
     try {
       apply_or_throw(entry);
     } catch (const std::invalid_argument& e) {
@@ -160,6 +161,14 @@ class Builder {
       settings_.listeners.push_back(listener.settings);
     }
     settings_.zones = std::move(zones);
+    if (const auto& os_mon = settings_.os_mon;
+        os_mon.cpu_low_watermark > os_mon.cpu_high_watermark) {
+      // The CPU alarm clears below the low mark once raised above the high one.
+      std::ostringstream message;
+      message << cpu_watermark_origin_ << ": os_mon.cpu_low_watermark (" << os_mon.cpu_low_watermark
+              << "%) is above os_mon.cpu_high_watermark (" << os_mon.cpu_high_watermark << "%)";
+      throw ConfigError(message.str());
+    }
     for (auto [credentials, target] : {std::pair{&users_, &settings_.auth.users},
                                        std::pair{&clients_, &settings_.auth.clients}}) {
       for (auto& [index, credential] : *credentials) target->push_back(std::move(credential));
@@ -174,6 +183,8 @@ class Builder {
   }
 
  private:
+  std::string cpu_watermark_origin_;  // where the last os_mon.cpu_* key was set
+
   struct PendingListener {
     ListenerSettings settings;
     bool has_address = false;

@@ -4,6 +4,7 @@ listed by GET /api/v4/alarms/... and by `gatemq ctl alarms list`, and logged; th
 alarm stays quiet at its default 5%."""
 import json
 import queue
+import re
 import time
 
 import pytest
@@ -67,6 +68,8 @@ def test_memory_alarm_is_published_listed_and_logged(broker, paho):
     out = ctl(broker, "alarms", "list")
     assert out.startswith(f"Alarm({ALARM}, message=System memory usage is "), out
     assert "high_process_memory_usage" not in out
+    # the activation time as a local date and time, not milliseconds
+    assert re.search(r", activate_at=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d, details=", out), out
 
     deadline = time.monotonic() + 10
     while f"alarm {ALARM} activated" not in broker.log():

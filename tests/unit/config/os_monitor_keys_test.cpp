@@ -43,5 +43,14 @@ TEST(Config, OsMonitorKeys) {
       << "os_mon.* is no longer ignored wholesale, so typos get a suggestion";
 }
 
+TEST(Config, CpuLowWatermarkAboveTheHighOneIsRefused) {
+  // Raised above the high mark, cleared below the low one: reversed, the alarm never clears.
+  EXPECT_EQ(error_of("os_mon.cpu_high_watermark = 50%\nos_mon.cpu_low_watermark = 70%\n"),
+            "test.conf:2: os_mon.cpu_low_watermark (70%) is above os_mon.cpu_high_watermark (50%)");
+  EXPECT_EQ(error_of("os_mon.cpu_high_watermark = 50%\n"),
+            "test.conf:1: os_mon.cpu_low_watermark (60%) is above os_mon.cpu_high_watermark (50%)");
+  EXPECT_EQ(error_of("os_mon.cpu_high_watermark = 60%\n"), "no error");  // equal is allowed
+}
+
 }  // namespace
 }  // namespace gatemq::config
