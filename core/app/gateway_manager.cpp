@@ -196,6 +196,30 @@ void GatewayManager::on_workers_and_wait(std::function<void()> work) {
   }
 }
 
+void GatewayManager::check(const std::vector<config::RawEntry>& entries) {
+  std::vector<std::string> names;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& running : running_) names.push_back(running.name);
+  }
+  // Making a gateway reads and checks its whole section; nothing is bound.
+  for (const auto& name : names) make(descriptor(name), entries, false);
+}
+
+std::vector<std::string> GatewayManager::apply_live(const std::vector<config::RawEntry>& entries) {
+  std::lock_guard change(change_mutex_);
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> applied;
+  for (const auto& running : running_) {
+    for (const auto& descriptor : registry_.descriptors()) {
+      if (descriptor.name != running.name) continue;
+      gateway::GatewayConfig config(descriptor.key_prefix, entries);
+      for (auto& key : running.gateway->apply_live(config)) applied.push_back(std::move(key));
+    }
+  }
+  return applied;
+}
+
 std::vector<management::PluginView> GatewayManager::plugins() const {
   std::lock_guard lock(mutex_);
   std::vector<management::PluginView> list;

@@ -48,6 +48,12 @@ class GatewayManager {
   // section is bad, the gateway stays unloaded and the error says why.
   void reload(const std::string& name);
 
+  // Hot reload, in two steps so a bad section changes nothing: check() reads every running
+  // gateway's section from `entries` (throws config::ConfigError naming the key), apply_live()
+  // then hands each its section and returns the keys that took effect ("tcp.proto.up_topic").
+  void check(const std::vector<config::RawEntry>& entries);
+  std::vector<std::string> apply_live(const std::vector<config::RawEntry>& entries);
+
   std::vector<management::PluginView> plugins() const;
   std::vector<management::GatewayView> running() const;
   // "tcp-gateway:external on 0.0.0.0:8090" and the gateway's name, for the start-up log.

@@ -149,7 +149,9 @@ std::vector<std::string> Server::reload() {
   // Read and check everything before changing anything, so a bad file changes nothing.
   std::optional<config::Settings> fresh;
   if (settings_source_) fresh = settings_source_();
-  // Credentials first: like the settings, they are fully checked before anything changes.
+  // Gateway sections and credentials first: like the settings, they are fully checked before
+  // anything changes.
+  if (fresh) gateways_->check(fresh->section_entries);
   if (fresh) {
     access_control_->reload_credentials(*fresh);
     reloaded.push_back("auth");
@@ -164,6 +166,9 @@ std::vector<std::string> Server::reload() {
   if (fresh) {
     set_log_level(fresh->log.level);
     reloaded.push_back("log.level");
+    for (auto& key : gateways_->apply_live(fresh->section_entries)) {
+      reloaded.push_back(std::move(key));
+    }
   }
   std::string summary;
   for (const auto& what : reloaded) summary += (summary.empty() ? "" : ", ") + what;

@@ -38,6 +38,11 @@ class Gateway {
   virtual void stop() = 0;
   // Closes every connection of this gateway. Runs on the housekeeping context.
   virtual void close_connections(std::uint8_t reason_code) = 0;
+  // Applies what can change without dropping clients from the section as read again (hot
+  // reload); returns the keys whose new values took effect. Everything else in the section needs
+  // `plugins reload`. Throws config::ConfigError on a bad section, changing nothing. Any thread
+  // but an I/O worker's; work on connections is posted to them.
+  virtual std::vector<std::string> apply_live(GatewayConfig&) { return {}; }
   // "tcp-gateway:external on 0.0.0.0:8090" lines for the start-up log.
   virtual std::vector<std::string> listener_descriptions() const = 0;
   // Shared: the management API may still read them while an unloaded gateway goes away.

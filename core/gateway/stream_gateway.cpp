@@ -1,5 +1,7 @@
 #include "core/gateway/stream_gateway.hpp"
 
+#include <asio/post.hpp>
+
 namespace gatemq::gateway {
 
 StreamGateway::StreamGateway(broker::Broker& broker, std::string name,
@@ -26,6 +28,13 @@ void StreamGateway::stop() {
 
 void StreamGateway::close_connections(std::uint8_t reason_code) {
   for (const auto& listener : listeners_) listener->close_connections(reason_code);
+}
+
+void StreamGateway::for_each_connection(
+    std::function<void(const std::shared_ptr<net::Connection>&)> visit) {
+  asio::post(broker_.workers().housekeeping(), [listeners = listeners_, visit = std::move(visit)] {
+    for (const auto& listener : listeners) listener->for_each_connection(visit);
+  });
 }
 
 std::vector<std::string> StreamGateway::listener_descriptions() const {

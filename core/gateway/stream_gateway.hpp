@@ -29,6 +29,8 @@ class StreamGateway : public Gateway {
   // "tcp-gateway" for plain listeners, "tcp-gateway:ssl" for TLS ones: the listener's kind in
   // logs, before ":<listener name>".
   std::string listener_kind(const config::ListenerSettings& listener) const;
+  // Posts `visit` of every live connection of every listener to the housekeeping context.
+  void for_each_connection(std::function<void(const std::shared_ptr<net::Connection>&)> visit);
 
   broker::Broker& broker_;
   // Shared with the connections, which may outlive the gateway object at shutdown.

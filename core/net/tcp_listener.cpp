@@ -93,6 +93,13 @@ void TcpListener::stop() {
   });
 }
 
+void TcpListener::for_each_connection(
+    const std::function<void(const std::shared_ptr<Connection>&)>& visit) {
+  for (const auto& weak : connections_) {
+    if (auto connection = weak.lock()) visit(connection);
+  }
+}
+
 void TcpListener::close_connections(std::uint8_t reason_code) {
   for (const auto& weak : connections_) {
     if (auto connection = weak.lock()) connection->close_by_broker(reason_code);

@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   // Closes every connection this listener accepted, connected or not (v5 clients get a
   // DISCONNECT with `reason_code`). Call on the housekeeping context, like the accept loops.
   void close_connections(std::uint8_t reason_code);
+  // Calls `visit` with every live connection this listener accepted. On the housekeeping
+  // context, like the accept loops.
+  void for_each_connection(const std::function<void(const std::shared_ptr<Connection>&)>& visit);
 
   const config::ListenerSettings& settings() const { return settings_; }
   std::string name() const { return kind_ + ":" + settings_.name; }

@@ -88,8 +88,9 @@ void TcpChannel::handle(Frame&& frame) {
       close(broker::CloseKind::Abnormal, "second CONNECT");
       return;
     case FrameType::Datatrans: {
-      const auto topic = client_.expand(context_->settings.up_topic);
-      if (!client_.publish(topic, std::move(frame.payload), context_->settings.up_qos, false) &&
+      const auto topics = context_->topics->get();
+      const auto topic = client_.expand(topics->up_topic);
+      if (!client_.publish(topic, std::move(frame.payload), topics->up_qos, false) &&
           context_->broker.deny_disconnects(client_.info())) {
         close(broker::CloseKind::Abnormal, "publish not authorized (acl_deny_action = disconnect)");
       }
@@ -137,12 +138,7 @@ void TcpChannel::handle_connect(const Frame& frame) {
     return;
   }
   state_ = State::Connected;
-  const auto dn_topic = client_.expand(context_->settings.dn_topic);
-  const auto granted = client_.subscribe(dn_topic, context_->settings.dn_qos);
-  if (granted >= 0x80) {
-    spdlog::warn("{} cannot subscribe to its down topic '{}': {}", client_.info().log_name(),
-                 dn_topic, mqtt::rc::name(granted));
-  }
+  subscribe_down_topic();
   encode_connack(ConnackCode::Success, "Connect Successfully", reply);
   write(std::move(reply));
   if (connect->keepalive > 0) {
@@ -151,6 +147,27 @@ void TcpChannel::handle_connect(const Frame& frame) {
         static_cast<std::int64_t>(connect->keepalive * 1000.0 * zone.keepalive_backoff * 2));
     arm_keepalive_timer();
   }
+}
+
+void TcpChannel::subscribe_down_topic() {
+  const auto topics = context_->topics->get();
+  const auto dn_topic = client_.expand(topics->dn_topic);
+  if (dn_topic == dn_filter_ && topics->dn_qos == dn_qos_) return;
+  // The new subscription first, then the old one goes: nothing published meanwhile is missed.
+  const auto granted = client_.subscribe(dn_topic, topics->dn_qos);
+  if (granted >= 0x80) {
+    spdlog::warn("{} cannot subscribe to its down topic '{}': {}", client_.info().log_name(),
+                 dn_topic, mqtt::rc::name(granted));
+  }
+  if (!dn_filter_.empty() && dn_filter_ != dn_topic) client_.unsubscribe(dn_filter_);
+  dn_filter_ = dn_topic;
+  dn_qos_ = topics->dn_qos;
+}
+
+void TcpChannel::topics_changed() {
+  asio::post(transport_->executor(), [self = shared_from_this()] {
+    if (self->state_ == State::Connected) self->subscribe_down_topic();
+  });
 }
 
 void TcpChannel::arm_keepalive_timer() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -20,13 +21,34 @@
 
 namespace gatemq::gateway::tcp {
 
-struct TcpGatewaySettings {
+// Where devices publish and what they are subscribed to: a hot reload may change these while
+// devices stay connected.
+struct TopicTemplates {
   std::string up_topic = "tcp/%c/up";
   std::string dn_topic = "tcp/%c/dn";
-  std::chrono::milliseconds idle_timeout{15000};  // before CONNECT
-  std::size_t max_packet_size = kMaxPayload;      // payload bytes of one frame
   std::uint8_t up_qos = 0;
   std::uint8_t dn_qos = 0;
+  bool operator==(const TopicTemplates&) const = default;
+};
+
+// The templates in force, swapped whole so a channel always reads a consistent set.
+class LiveTopics {
+ public:
+  explicit LiveTopics(TopicTemplates topics)
+      : current_(std::make_shared<const TopicTemplates>(std::move(topics))) {}
+  std::shared_ptr<const TopicTemplates> get() const { return current_.load(); }
+  void set(TopicTemplates topics) {
+    current_.store(std::make_shared<const TopicTemplates>(std::move(topics)));
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const TopicTemplates>> current_;
+};
+
+struct TcpGatewaySettings {
+  TopicTemplates topics;
+  std::chrono::milliseconds idle_timeout{15000};  // before CONNECT
+  std::size_t max_packet_size = kMaxPayload;      // payload bytes of one frame
   std::string mountpoint;
   std::vector<config::ListenerSettings> listeners;
 };
@@ -35,7 +57,8 @@ struct TcpGatewaySettings {
 struct ChannelContext {
   broker::Broker& broker;
   std::shared_ptr<GatewayStats> stats;  // shared: connections may outlive the gateway object
-  TcpGatewaySettings settings;
+  TcpGatewaySettings settings;  // settings.topics as at start: `topics` has the ones in force
+  std::shared_ptr<LiveTopics> topics;
   std::string listener_name;  // "tcp-gateway:external"
   std::string zone;
   std::chrono::milliseconds send_timeout{15000};
@@ -57,6 +80,9 @@ class TcpChannel final : public net::Connection,
   void send(broker::Outbound item) override;
   bool accepts(const broker::Delivery& delivery) const override;
 
+  // The topic templates changed (hot reload): moves the down-topic subscription. Any thread.
+  void topics_changed();
+
  private:
   enum class State { AwaitingConnect, Connected, Closed };
 
@@ -68,6 +94,7 @@ class TcpChannel final : public net::Connection,
   void write(std::string bytes);
   void close(broker::CloseKind kind, const std::string& why);
   void arm_keepalive_timer();
+  void subscribe_down_topic();
 
   std::shared_ptr<const ChannelContext> context_;
   std::unique_ptr<net::Transport> transport_;
@@ -76,6 +103,8 @@ class TcpChannel final : public net::Connection,
   std::string input_;
   std::vector<char> read_buffer_;
   broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
+  std::string dn_filter_;            // the down topic subscribed to, expanded
+  std::uint8_t dn_qos_ = 0;
   asio::steady_timer idle_timer_;
   asio::steady_timer keepalive_timer_;
   std::chrono::milliseconds keepalive_timeout_{0};

@@ -17,10 +17,14 @@ class TcpGateway final : public StreamGateway {
  public:
   TcpGateway(broker::Broker& broker, TcpGatewaySettings settings);
 
+  // tcp.proto.up_topic, dn_topic, up_qos and dn_qos change without dropping devices.
+  std::vector<std::string> apply_live(GatewayConfig& config) override;
+
  private:
   net::ConnectionFactory connection_factory(const config::ListenerSettings& listener) override;
 
   TcpGatewaySettings settings_;
+  std::shared_ptr<LiveTopics> topics_;  // shared with every channel
 };
 
 GatewayDescriptor describe();

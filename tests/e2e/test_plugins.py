@@ -130,3 +130,42 @@ def test_ctl_plugins_load_unload_reload(broker):
     code, out, err = run_ctl(broker, "plugins", "load", "nope")
     assert code == 1 and err == "Load plugin nope error: no such plugin: nope\n"
     assert not refused(broker.stomp_port)  # serving STOMP again after all that
+
+
+def test_hot_reload_moves_tcp_topic_templates_without_dropping_devices(api, broker, raw):
+    """gatemq ctl reload (POST /reload, SIGHUP) applies tcp.proto.* topic templates live."""
+    import mqtt_raw
+    from tcp_device import DATATRANS, datatrans_frame
+
+    device = Device(broker.tcp_gateway_port)
+    assert device.connect("dev-1")[0] == 0
+    listener = raw(mqtt_raw.V311)
+    listener.connect("app")
+    listener.subscribe("devices/+/up")
+    rewrite_config(broker, tcp__proto__up_topic="devices/%c/up",
+                   tcp__proto__dn_topic="devices/%c/down")
+    reloaded = api.ok("POST", "/reload", {})["data"]["reloaded"]
+    assert {"tcp.proto.up_topic", "tcp.proto.dn_topic"} <= set(reloaded), reloaded
+    # The same connection publishes on the new up topic at once...
+    device.send(datatrans_frame(b"21.5"))
+    received = listener.expect(mqtt_raw.PUBLISH)
+    assert (received.topic, received.payload) == ("devices/dev-1/up", b"21.5")
+    # ... and its down subscription moves.
+    wait_until(lambda: [s["topic"] for s in api.get("/gateways/tcp/clients/dev-1/subscriptions")]
+               == ["devices/dev-1/down"])
+    listener.publish("devices/dev-1/down", b"on", qos=1, packet_id=7)
+    listener.expect(mqtt_raw.PUBACK)
+    assert device.recv() == (DATATRANS, 0, b"on")
+    assert [c["clientid"] for c in api.get("/gateways/tcp/clients")] == ["dev-1"]
+    # Unchanged templates: nothing to report for the gateway.
+    assert not any(key.startswith("tcp.") for key in api.ok("POST", "/reload", {})["data"]["reloaded"])
+    device.close()
+
+
+def test_hot_reload_refuses_a_bad_gateway_section(api, broker):
+    rewrite_config(broker, tcp__proto__up_qos="7", log__level="error")
+    status, envelope, _ = api.request("POST", "/reload", {})
+    assert (status, envelope["code"]) == (400, 102), envelope
+    assert "tcp.proto.up_qos" in envelope["message"], envelope
+    # Nothing changed, the log level included.
+    assert api.get("/log/level") == {"level": "debug"}

@@ -19,8 +19,8 @@ TcpGatewaySettings load(const std::optional<std::filesystem::path>& file,
 
 TEST(TcpGatewaySettings, DefaultsWithoutAFile) {
   const auto settings = load(std::nullopt);
-  EXPECT_EQ(settings.up_topic, "tcp/%c/up");
-  EXPECT_EQ(settings.dn_topic, "tcp/%c/dn");
+  EXPECT_EQ(settings.topics.up_topic, "tcp/%c/up");
+  EXPECT_EQ(settings.topics.dn_topic, "tcp/%c/dn");
   EXPECT_EQ(settings.max_packet_size, 65535u);
   ASSERT_EQ(settings.listeners.size(), 2u);
   EXPECT_EQ(settings.listeners[0].port, 8090);
@@ -35,13 +35,12 @@ TEST(TcpGatewaySettings, DefaultsWithoutAFile) {
 }
 
 TEST(TcpGatewaySettings, TlsListenerKeys) {
-  const auto settings = load(std::nullopt, {{"GATEMQ_TCP__LISTENER__SSL__EXTERNAL", "9091"},
-                                            {"GATEMQ_TCP__LISTENER__SSL__EXTERNAL__VERIFY",
-                                             "verify_peer"},
-                                            {"GATEMQ_TCP__LISTENER__SSL__EXTERNAL__CACERTFILE",
-                                             "ca.pem"},
-                                            {"GATEMQ_TCP__LISTENER__SSL__DEVICES", "9092"},
-                                            {"GATEMQ_TCP__LISTENER__EXTERNAL__ACCEPTORS", "3"}});
+  const auto settings =
+      load(std::nullopt, {{"GATEMQ_TCP__LISTENER__SSL__EXTERNAL", "9091"},
+                          {"GATEMQ_TCP__LISTENER__SSL__EXTERNAL__VERIFY", "verify_peer"},
+                          {"GATEMQ_TCP__LISTENER__SSL__EXTERNAL__CACERTFILE", "ca.pem"},
+                          {"GATEMQ_TCP__LISTENER__SSL__DEVICES", "9092"},
+                          {"GATEMQ_TCP__LISTENER__EXTERNAL__ACCEPTORS", "3"}});
   ASSERT_EQ(settings.listeners.size(), 3u);
   EXPECT_EQ(settings.listeners[0].kind, "tcp");
   EXPECT_EQ(settings.listeners[0].acceptors, 3u);
@@ -57,17 +56,17 @@ TEST(TcpGatewaySettings, TlsListenerKeys) {
 TEST(TcpGatewaySettings, ShippedFileEqualsTheDefaults) {
   const auto shipped = load(std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc/gatemq.conf");
   const auto defaults = load(std::nullopt);
-  EXPECT_EQ(shipped.up_topic, defaults.up_topic);
-  EXPECT_EQ(shipped.dn_topic, defaults.dn_topic);
+  EXPECT_EQ(shipped.topics.up_topic, defaults.topics.up_topic);
+  EXPECT_EQ(shipped.topics.dn_topic, defaults.topics.dn_topic);
   EXPECT_EQ(shipped.idle_timeout, defaults.idle_timeout);
   EXPECT_EQ(shipped.max_packet_size, defaults.max_packet_size);
   EXPECT_TRUE(shipped.listeners == defaults.listeners);
 }
 
 TEST(TcpGatewaySettings, EnvironmentAndOff) {
-  EXPECT_EQ(load(std::nullopt, {{"GATEMQ_TCP__PROTO__UP_TOPIC", "x/%c"}}).up_topic, "x/%c");
-  const auto settings = config::load_settings(std::nullopt, {{"GATEMQ_TCP__ENABLE", "off"}},
-                                              {{"tcp", "tcp."}});
+  EXPECT_EQ(load(std::nullopt, {{"GATEMQ_TCP__PROTO__UP_TOPIC", "x/%c"}}).topics.up_topic, "x/%c");
+  const auto settings =
+      config::load_settings(std::nullopt, {{"GATEMQ_TCP__ENABLE", "off"}}, {{"tcp", "tcp."}});
   GatewayConfig section("tcp.", settings.section_entries);
   EXPECT_FALSE(read_settings(section));
 }
