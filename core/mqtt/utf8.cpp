@@ -5,10 +5,13 @@
 namespace gatemq::mqtt {
 
 bool is_valid_mqtt_utf8(std::string_view text) {
+  return text.find('\0') == std::string_view::npos && is_valid_utf8(text);
+}
+
+bool is_valid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     const auto byte = static_cast<std::uint8_t>(text[i]);
-    if (byte == 0) return false;
     if (byte < 0x80) {
       ++i;
       continue;

@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "core/mqtt/utf8.hpp"
 #include "gateways/lwm2m/tlv.hpp"
 
 namespace gatemq::gateway::lwm2m {
@@ -88,36 +89,9 @@ std::optional<Bytes> base64_decode(std::string_view text) {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. nlohmann
-// refuses to dump invalid UTF-8, so nothing else may reach a JSON string.
+// nlohmann refuses to dump invalid UTF-8, so nothing else may reach a JSON string.
 bool is_valid_utf8(std::span<const std::uint8_t> bytes) {
-  std::size_t i = 0;
-  while (i < bytes.size()) {
-    const std::uint8_t lead = bytes[i];
-    std::size_t extra = 0;
-    std::uint32_t code = 0;
-    std::uint32_t minimum = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      extra = 1, code = lead & 0x1F, minimum = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      extra = 2, code = lead & 0x0F, minimum = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      extra = 3, code = lead & 0x07, minimum = 0x10000;
-    } else {
-      return false;
-    }
-    if (bytes.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((bytes[i + k] & 0xC0) != 0x80) return false;
-      code = (code << 6) | (bytes[i + k] & 0x3F);
-    }
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
+  return mqtt::is_valid_utf8({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
 }
 
 std::span<const std::uint8_t> as_bytes(std::string_view text) {

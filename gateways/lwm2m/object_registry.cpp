@@ -13,6 +13,9 @@
 #include <system_error>
 #include <utility>
 
+#include "core/config/values.hpp"
+#include "core/mqtt/utf8.hpp"
+
 namespace gatemq::gateway::lwm2m {
 
 namespace fs = std::filesystem;
@@ -31,14 +34,6 @@ constexpr std::uint32_t max_id = 65534;
 
 constexpr std::string_view definition_extension = ".xml";
 
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view blanks = " \t\r\n";
-  const auto first = text.find_first_not_of(blanks);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(blanks);
-  return text.substr(first, last - first + 1);
-}
-
 // A decimal number 0..65534 and nothing else: no sign, no blanks, no hex, no trailing junk.
 std::optional<std::uint16_t> parse_id(std::string_view text) {
   if (text.empty() || text.size() > 5) return std::nullopt;
@@ -51,43 +46,6 @@ std::optional<std::uint16_t> parse_id(std::string_view text) {
     return std::nullopt;
   }
   return static_cast<std::uint16_t>(value);
-}
-
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code_point = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code_point = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code_point = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code_point = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    constexpr std::array<std::uint32_t, 5> shortest_form = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < shortest_form[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 bool has_control_characters(std::string_view text) {
@@ -134,7 +92,7 @@ class DefinitionParser {
   explicit DefinitionParser(const fs::path& origin) : origin_(origin) {}
 
   ParsedDefinitions parse(std::string_view xml) {
-    if (trim(xml).empty()) {
+    if (config::values::trim(xml).empty()) {
       error("empty file");
       return finish();
     }
@@ -221,7 +179,7 @@ class DefinitionParser {
       error(where + ": <" + name + "> must hold text only");
       return std::nullopt;
     }
-    return std::string(trim(*text));
+    return std::string(config::values::trim(*text));
   }
 
   std::optional<std::string> checked_name(const tinyxml2::XMLElement& parent,
@@ -232,7 +190,7 @@ class DefinitionParser {
       error(where + ": empty <Name>");
     } else if (name->size() > max_name_bytes) {
       error(where + ": <Name> longer than " + std::to_string(max_name_bytes) + " bytes");
-    } else if (!is_valid_utf8(*name) || has_control_characters(*name)) {
+    } else if (!mqtt::is_valid_utf8(*name) || has_control_characters(*name)) {
       error(where + ": <Name> " + quote_for_message(*name) + " is not printable UTF-8");
     } else {
       return name;
