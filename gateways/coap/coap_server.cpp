@@ -20,18 +20,6 @@ constexpr auto kTick = std::chrono::seconds(1);
 // Server sessions without traffic (and without an observation holding them) are freed by libcoap.
 constexpr unsigned kSessionTimeoutSeconds = 300;
 
-void log_from_libcoap(coap_log_t level, const char* message) {
-  std::string_view text(message);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  if (level <= LOG_ERR) {
-    spdlog::error("libcoap: {}", text);
-  } else if (level <= LOG_WARNING) {
-    spdlog::warn("libcoap: {}", text);
-  } else {
-    spdlog::debug("libcoap: {}", text);
-  }
-}
-
 CoapServer* server_of(coap_session_t* session) {
   return static_cast<CoapServer*>(coap_get_app_data(coap_session_get_context(session)));
 }
@@ -44,23 +32,6 @@ void on_request(coap_resource_t* resource, coap_session_t* session, const coap_p
 void on_nack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason,
              const coap_mid_t) {
   if (auto* server = server_of(session); server && sent) server->on_nack(session, sent, reason);
-}
-
-coap_address_t make_address(const std::string& host, std::uint16_t port) {
-  coap_address_t address;
-  coap_address_init(&address);
-  if (inet_pton(AF_INET, host.c_str(), &address.addr.sin.sin_addr) == 1) {
-    address.addr.sin.sin_family = AF_INET;
-    address.addr.sin.sin_port = htons(port);
-    address.size = sizeof(address.addr.sin);
-  } else if (inet_pton(AF_INET6, host.c_str(), &address.addr.sin6.sin6_addr) == 1) {
-    address.addr.sin6.sin6_family = AF_INET6;
-    address.addr.sin6.sin6_port = htons(port);
-    address.size = sizeof(address.addr.sin6);
-  } else {
-    throw std::runtime_error("coap gateway: bad bind address '" + host + "'");
-  }
-  return address;
 }
 
 }  // namespace
@@ -84,12 +55,7 @@ CoapServer::~CoapServer() {
 }
 
 void CoapServer::open() {
-  static std::once_flag started;
-  std::call_once(started, [] {
-    coap_startup();
-    coap_set_log_handler(log_from_libcoap);
-    coap_set_log_level(LOG_WARNING);
-  });
+  start_libcoap();
   const auto& settings = context_->settings;
   coap_.reset(coap_new_context(nullptr));
   if (!coap_) throw std::runtime_error("coap gateway: cannot create a libcoap context");
@@ -126,7 +92,7 @@ void CoapServer::open_dtls() {
 
 std::string CoapServer::bind(coap_proto_t protocol, const std::string& host, std::uint16_t port) {
   const auto where = host + ":" + std::to_string(port);
-  auto address = make_address(host, port);
+  auto address = make_address("coap gateway", host, port);
   if (!coap_new_endpoint(coap_.get(), &address, protocol)) {
     throw std::runtime_error(std::string("coap gateway: cannot bind ") +
                              (protocol == COAP_PROTO_DTLS ? "dtls " : "udp ") + where);

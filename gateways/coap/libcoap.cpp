@@ -1,8 +1,54 @@
 #include "gateways/coap/libcoap.hpp"
 
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+#include <stdexcept>
 
 namespace gatemq::gateway::coap {
+
+namespace {
+
+void log_from_libcoap(coap_log_t level, const char* message) {
+  std::string_view text(message);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  if (level <= LOG_ERR) {
+    spdlog::error("libcoap: {}", text);
+  } else if (level <= LOG_WARNING) {
+    spdlog::warn("libcoap: {}", text);
+  } else {
+    spdlog::debug("libcoap: {}", text);
+  }
+}
+
+}  // namespace
+
+void start_libcoap() {
+  static std::once_flag started;
+  std::call_once(started, [] {
+    coap_startup();
+    coap_set_log_handler(log_from_libcoap);
+    coap_set_log_level(LOG_WARNING);
+  });
+}
+
+coap_address_t make_address(std::string_view who, const std::string& host, std::uint16_t port) {
+  coap_address_t address;
+  coap_address_init(&address);
+  if (inet_pton(AF_INET, host.c_str(), &address.addr.sin.sin_addr) == 1) {
+    address.addr.sin.sin_family = AF_INET;
+    address.addr.sin.sin_port = htons(port);
+    address.size = sizeof(address.addr.sin);
+  } else if (inet_pton(AF_INET6, host.c_str(), &address.addr.sin6.sin6_addr) == 1) {
+    address.addr.sin6.sin6_family = AF_INET6;
+    address.addr.sin6.sin6_port = htons(port);
+    address.size = sizeof(address.addr.sin6);
+  } else {
+    throw std::runtime_error(std::string(who) + ": bad bind address '" + host + "'");
+  }
+  return address;
+}
 
 std::vector<std::string> options(const coap_pdu_t* pdu, coap_option_num_t number) {
   std::vector<std::string> values;

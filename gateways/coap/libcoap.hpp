@@ -50,6 +50,11 @@ std::optional<std::uint32_t> observe_value(const coap_pdu_t* pdu);
 std::string body(const coap_pdu_t* pdu);
 // Adds an option whose value is an unsigned integer in its shortest form (RFC 7252 §3.2).
 void add_uint_option(coap_pdu_t* pdu, coap_option_num_t number, std::uint32_t value);
+// Starts libcoap once per process with its log lines going to spdlog (warnings and worse). Every
+// gateway on this stack calls it before making its context.
+void start_libcoap();
+// A bind address for libcoap; throws std::runtime_error "<who>: bad bind address '<host>'".
+coap_address_t make_address(std::string_view who, const std::string& host, std::uint16_t port);
 // "127.0.0.1" and the port of a session's peer.
 std::pair<std::string, std::uint16_t> peer_of(const coap_session_t* session);
 

@@ -92,9 +92,11 @@ LISTENERS = [
     ("stomp_port", "stomp.listener", "stomp"),
     ("mqttsn_port", "mqtt.sn.port", "mqtt.sn"),
     ("coap_port", "coap.port", "coap"),
+    ("lwm2m_port", "lwm2m.port", "lwm2m"),
     ("management_port", "management.listener.http", None),  # the REST API (HTTP)
 ]
-UDP_LISTENERS = ("mqtt.sn.port", "coap.port")  # free UDP ports; not waited for with a TCP connect
+# Free UDP ports; not waited for with a TCP connect.
+UDP_LISTENERS = ("mqtt.sn.port", "coap.port", "lwm2m.port")
 TLS_LISTENERS = ("listener.ssl.external", "listener.wss.external", "tcp.listener.ssl.external")
 
 
@@ -199,7 +201,7 @@ class Broker:
             if self.process.poll() is not None:
                 self.log_file.close()
                 log = self.log()
-                for gateway in ("tcp", "stomp", "mqtt.sn", "coap"):
+                for gateway in ("tcp", "stomp", "mqtt.sn", "coap", "lwm2m"):
                     if f"unknown key '{gateway}." in log and gateway not in OPTIONAL_KEYS_UNKNOWN:
                         OPTIONAL_KEYS_UNKNOWN.add(gateway)  # a build without that gateway
                         self.log_path.unlink()

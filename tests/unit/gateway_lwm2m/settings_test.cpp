@@ -1,0 +1,100 @@
+#include "gateways/lwm2m/settings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/config/config.hpp"
+
+namespace gatemq::gateway::lwm2m {
+namespace {
+
+std::optional<Lwm2mSettings> load(const std::string& text) {
+  const auto settings = config::parse_settings(text, "test.conf", {}, {{"lwm2m", "lwm2m."}});
+  GatewayConfig section("lwm2m.", settings.section_entries);
+  return read_settings(section, settings);
+}
+
+TEST(Lwm2mSettings, Defaults) {
+  auto settings = load("");
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->port, 5783);
+  EXPECT_EQ(settings->bind_address, "0.0.0.0");
+  EXPECT_EQ(settings->lifetime_min, std::chrono::seconds(1));
+  EXPECT_EQ(settings->lifetime_max, std::chrono::seconds(86400));
+  EXPECT_EQ(settings->qmode_time_window, std::chrono::seconds(22));
+  EXPECT_FALSE(settings->auto_observe_all);
+  EXPECT_TRUE(settings->auto_observe_paths.empty());
+  EXPECT_EQ(settings->topics.command, "lwm2m/%e/dn/#");
+  EXPECT_EQ(settings->topics.response, "lwm2m/%e/up/resp");
+  EXPECT_EQ(settings->topics.notify, "lwm2m/%e/up/notify");
+  EXPECT_EQ(settings->topics.register_, "lwm2m/%e/up/resp");
+  EXPECT_EQ(settings->topics.update, "lwm2m/%e/up/resp");
+  EXPECT_EQ(settings->update_publish_condition, UpdatePublishCondition::ContainsObjectList);
+  EXPECT_FALSE(settings->xml_dir.empty());
+  EXPECT_TRUE(std::filesystem::is_directory(settings->xml_dir)) << settings->xml_dir;
+}
+
+TEST(Lwm2mSettings, SeedKeys) {
+  const auto text =
+      "lwm2m.port = 127.0.0.1:5683\nlwm2m.lifetime_min = 10s\nlwm2m.lifetime_max = 3600s\n"
+      "lwm2m.qmode_time_window = 30\nlwm2m.lb = coaproxy\nlwm2m.auto_observe = /3/0, /3303\n"
+      "lwm2m.mountpoint = lwm2m/%e/\nlwm2m.topics.command = lwm2m/%e/command\n"
+      "lwm2m.topics.response = lwm2m/%e/resp\nlwm2m.topics.notify = n/%e\n"
+      "lwm2m.topics.register = r/%e\nlwm2m.topics.update = u/%e\n"
+      "lwm2m.update_msg_publish_condition = always\nlwm2m.xml_dir = etc/lwm2m_xml\n"
+      "lwm2m.certfile = etc/certs/cert.pem\nlwm2m.keyfile = etc/certs/key.pem\n";
+  const auto parsed = config::parse_settings(text, "test.conf", {}, {{"lwm2m", "lwm2m."}});
+  GatewayConfig section("lwm2m.", parsed.section_entries);
+  auto settings = read_settings(section, parsed);
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->bind_address, "127.0.0.1");
+  EXPECT_EQ(settings->port, 5683);
+  EXPECT_EQ(settings->lifetime_min, std::chrono::seconds(10));
+  EXPECT_EQ(settings->lifetime_max, std::chrono::seconds(3600));
+  EXPECT_EQ(settings->qmode_time_window, std::chrono::seconds(30));
+  EXPECT_EQ(settings->auto_observe_paths, (std::vector<std::string>{"/3/0", "/3303"}));
+  EXPECT_EQ(settings->mountpoint, "lwm2m/%e/");
+  EXPECT_EQ(settings->topics.command, "lwm2m/%e/command");
+  EXPECT_EQ(settings->topics.response, "lwm2m/%e/resp");
+  EXPECT_EQ(settings->topics.notify, "n/%e");
+  EXPECT_EQ(settings->topics.register_, "r/%e");
+  EXPECT_EQ(settings->topics.update, "u/%e");
+  EXPECT_EQ(settings->update_publish_condition, UpdatePublishCondition::Always);
+  EXPECT_EQ(settings->xml_dir, "etc/lwm2m_xml");
+  // DTLS files and lb are accepted and listed as ignored.
+  EXPECT_EQ(section.ignored().size(), 3u);
+}
+
+TEST(Lwm2mSettings, AutoObserveOn) {
+  EXPECT_TRUE(load("lwm2m.auto_observe = on\n")->auto_observe_all);
+}
+
+TEST(Lwm2mSettings, Disabled) {
+  EXPECT_FALSE(load("lwm2m.enable = off\n"));
+}
+
+TEST(Lwm2mSettings, BadValues) {
+  EXPECT_THROW(load("lwm2m.port = nowhere\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.lifetime_min = 0s\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.lifetime_min = 100s\nlwm2m.lifetime_max = 10s\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.update_msg_publish_condition = sometimes\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.auto_observe = /3//0\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.topics.command = \n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.ack_timeout = 10ms\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.zone = nowhere\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.unknown_key = 1\n"), config::ConfigError);
+}
+
+TEST(Lwm2mSettings, ShippedFileLoads) {
+  const auto file = std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc" / "gateways" / "lwm2m.conf";
+  const auto settings = config::load_settings(file, {}, {{"lwm2m", "lwm2m."}});
+  GatewayConfig section("lwm2m.", settings.section_entries);
+  auto lwm2m = read_settings(section, settings);
+  ASSERT_TRUE(lwm2m);
+  EXPECT_EQ(lwm2m->port, 5783);
+  EXPECT_EQ(lwm2m->topics.command, "lwm2m/%e/dn/#");
+}
+
+}  // namespace
+}  // namespace gatemq::gateway::lwm2m
