@@ -105,6 +105,10 @@ TLS_LISTENERS = ("listener.ssl.external", "listener.wss.external", "tcp.listener
 LISTEN_PORTS = range(20000, 32000)
 
 
+# Logged by gatemq after every listener (the management API's included) is bound.
+STARTED_LINE = " started as "
+
+
 def free_port(udp=False):
     for _ in range(1000):
         port = random.choice(LISTEN_PORTS)
@@ -193,6 +197,7 @@ class Broker:
             config = self.directory / "gatemq.conf"
             config.write_text(self.config_text())
             command = [os.environ["GATEMQ_BIN"], "--config", str(config)]
+        starts_logged = self.log().count(STARTED_LINE)
         self.log_file = open(self.log_path, "ab")
         self.process = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT,
                                         cwd=self.directory, env=env)
@@ -212,6 +217,11 @@ class Broker:
                     self.new_ports()
                     return self.start(_attempt + 1)
                 raise RuntimeError(f"broker exited at start-up:\n{log}")
+            # gatemq says it started once every listener is bound. Until then a port that answers
+            # may be another worker's broker that drew the same free port.
+            if TARGET != "mosquitto" and self.log().count(STARTED_LINE) == starts_logged:
+                time.sleep(0.05)
+                continue
             try:
                 # Every listener binds before any serves, but one by one: wait for them all.
                 for port in self.ports_to_wait_for():
