@@ -11,7 +11,9 @@
 namespace gatemq::broker {
 namespace {
 
-Outbound item(std::uint16_t packet_id) { return OutboundPubrel{packet_id}; }
+Outbound item(std::uint16_t packet_id) {
+  return OutboundPubrel{packet_id};
+}
 
 std::vector<std::uint16_t> ids(const std::vector<Outbound>& items) {
   std::vector<std::uint16_t> result;
