@@ -39,6 +39,18 @@ T GatewayConfig::parse(std::string_view key, T fallback, Parse&& parse_value) {
   }
 }
 
+std::pair<std::string, std::uint16_t> GatewayConfig::address(std::string_view key,
+                                                             std::string_view fallback) {
+  return parse(key, v::listen_address(fallback),
+               [](const std::string& value) { return v::listen_address(v::trim(value)); });
+}
+
+void GatewayConfig::bad_value(std::string_view key, const std::string& value,
+                              std::string_view expected) const {
+  throw config::ConfigError(prefix_ + std::string(key) + ": '" + value + "' is not " +
+                            std::string(expected));
+}
+
 std::string GatewayConfig::text(std::string_view key, std::string_view fallback) {
   return parse(key, std::string(fallback),
                [](const std::string& value) { return std::string(v::trim(value)); });

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/config/config.hpp"
@@ -30,6 +31,13 @@ class GatewayConfig {
   std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback);
   std::uint64_t size(std::string_view key, std::uint64_t fallback);
   std::uint64_t number(std::string_view key, std::uint64_t fallback, std::uint64_t max);
+  // `[ip:]port` -> (host, port); the fallback is written the same way.
+  std::pair<std::string, std::uint16_t> address(std::string_view key, std::string_view fallback);
+
+  // Throws config::ConfigError "<prefix><key>: '<value>' is not <expected>", for checks a
+  // gateway makes on a value it read.
+  [[noreturn]] void bad_value(std::string_view key, const std::string& value,
+                              std::string_view expected) const;
 
   // The stream listeners of `<prefix><group>.<name> = [ip:]port` (group "listener" for
   // tcp.listener.external) with their sub-keys, defaulting to `defaults` (name -> address).

@@ -1,25 +1,11 @@
 #include "gateways/mqtt-sn/settings.hpp"
 
-#include <stdexcept>
-
 #include "core/config/config.hpp"
-#include "core/config/values.hpp"
 #include "core/router/topic.hpp"
 
 namespace gatemq::gateway::mqttsn {
 
 namespace {
-
-std::pair<std::string, std::uint16_t> address(GatewayConfig& config, std::string_view key,
-                                              std::string_view fallback) {
-  const auto text = config.text(key, fallback);
-  try {
-    return config::values::listen_address(text);
-  } catch (const std::invalid_argument& e) {
-    throw config::ConfigError(config.prefix() + std::string(key) + ": '" + text + "' is not " +
-                              e.what());
-  }
-}
 
 std::shared_ptr<const PredefinedTopics> read_predefined(GatewayConfig& config) {
   auto topics = std::make_shared<PredefinedTopics>();
@@ -47,7 +33,7 @@ std::optional<MqttSnSettings> read_settings(GatewayConfig& config,
                                             const config::Settings& broker_settings) {
   MqttSnSettings settings;
   const bool enabled = config.boolean("enable", true);
-  std::tie(settings.bind_address, settings.port) = address(config, "port", "1884");
+  std::tie(settings.bind_address, settings.port) = config.address("port", "1884");
   settings.advertise_duration = config.duration("advertise_duration", settings.advertise_duration);
   if (settings.advertise_duration < std::chrono::seconds(1) ||
       settings.advertise_duration > std::chrono::seconds(65535)) {
@@ -65,7 +51,7 @@ std::optional<MqttSnSettings> read_settings(GatewayConfig& config,
   settings.mountpoint = config.text("mountpoint", "");
   settings.broadcast = config.boolean("broadcast", settings.broadcast);
   std::tie(settings.broadcast_host, settings.broadcast_port) =
-      address(config, "broadcast_address", "255.255.255.255:1884");
+      config.address("broadcast_address", "255.255.255.255:1884");
   settings.zone = config.text("zone", settings.zone);
   if (!broker_settings.zones.contains(settings.zone)) {
     throw config::ConfigError(config.prefix() + "zone: unknown zone '" + settings.zone + "'");

@@ -1,7 +1,5 @@
 #include "gateways/stomp/stomp_gateway.hpp"
 
-#include "core/config/values.hpp"
-
 namespace gatemq::gateway::stomp {
 
 std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
@@ -28,14 +26,7 @@ std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
   // The seed has one unnamed listener: stomp.listener = 61613 with stomp.listener.<option>.
   config::ListenerSettings listener;
   listener.name = "default";
-  const auto address = config.text("listener", "0.0.0.0:61613");
-  try {
-    auto [host, port] = config::values::listen_address(address);
-    listener.bind_address = host;
-    listener.port = port;
-  } catch (const std::invalid_argument& e) {
-    throw config::ConfigError("stomp.listener: '" + address + "' is not " + e.what());
-  }
+  std::tie(listener.bind_address, listener.port) = config.address("listener", "0.0.0.0:61613");
   listener.acceptors = static_cast<unsigned>(config.number("listener.acceptors", 4, 1024));
   listener.max_connections = config.number(
       "listener.max_connections", config.number("listener.max_clients", 512, 1u << 30), 1u << 30);
