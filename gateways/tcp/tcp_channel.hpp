@@ -14,6 +14,7 @@
 #include "core/broker/delivery.hpp"
 #include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
+#include "core/gateway/live_value.hpp"
 #include "core/net/connection.hpp"
 #include "core/net/stream_writer.hpp"
 #include "core/net/transport.hpp"
@@ -32,18 +33,7 @@ struct TopicTemplates {
 };
 
 // The templates in force, swapped whole so a channel always reads a consistent set.
-class LiveTopics {
- public:
-  explicit LiveTopics(TopicTemplates topics)
-      : current_(std::make_shared<const TopicTemplates>(std::move(topics))) {}
-  std::shared_ptr<const TopicTemplates> get() const { return current_.load(); }
-  void set(TopicTemplates topics) {
-    current_.store(std::make_shared<const TopicTemplates>(std::move(topics)));
-  }
-
- private:
-  std::atomic<std::shared_ptr<const TopicTemplates>> current_;
-};
+using LiveTopics = LiveValue<TopicTemplates>;
 
 struct TcpGatewaySettings {
   TopicTemplates topics;
