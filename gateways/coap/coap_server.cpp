@@ -78,12 +78,8 @@ void CoapServer::open() {
 
 void CoapServer::open_dtls() {
   const auto& dtls = *context_->settings.dtls;
-  const auto& psk = context_->broker.settings().psk;
-  std::shared_ptr<const net::PskTable> table;
-  if (!psk.file.empty()) {
-    table = std::make_shared<net::PskTable>(net::PskTable::load(psk.file, psk.delimiter));
-  }
-  dtls_ = std::make_unique<DtlsSetup>(coap_.get(), dtls, std::move(table));
+  dtls_ = std::make_unique<DtlsSetup>(coap_.get(), dtls, context_->broker.settings().psk,
+                                      "coap gateway");
   dtls_local_ = bind(COAP_PROTO_DTLS, dtls.bind_address, dtls.port);
   for (const auto& extra : dtls.extra_endpoints) {
     dtls_local_ += ", " + bind(COAP_PROTO_DTLS, extra.bind_address, extra.port);

@@ -9,16 +9,20 @@
 namespace gatemq::gateway::coap {
 
 DtlsSetup::DtlsSetup(coap_context_t* context, const DtlsSettings& settings,
-                     std::shared_ptr<const net::PskTable> psk)
-    : settings_(settings), psk_(std::move(psk)) {
+                     const config::PskSettings& psk, std::string who)
+    : settings_(settings), who_(std::move(who)) {
   if (!coap_dtls_is_supported()) {
-    throw std::runtime_error("coap gateway: this libcoap has no DTLS (coap.dtls.port is set)");
+    throw std::runtime_error(who_ + ": this libcoap has no DTLS (its DTLS port is configured)");
+  }
+  if (!psk.file.empty()) {
+    psk_ = std::make_shared<net::PskTable>(net::PskTable::load(psk.file, psk.delimiter));
   }
   if (settings_.verify && !settings_.fail_if_no_peer_cert) {
     // libcoap's OpenSSL backend sets SSL_VERIFY_FAIL_IF_NO_PEER_CERT with every peer check.
     spdlog::warn(
-        "coap gateway: coap.dtls.verify = verify_peer always requires a client "
-        "certificate with libcoap (coap.dtls.fail_if_no_peer_cert = false has no effect)");
+        "{}: verify = verify_peer always requires a client certificate with libcoap "
+        "(fail_if_no_peer_cert = false has no effect)",
+        who_);
   }
   if (!settings_.certfile.empty()) {
     coap_dtls_pki_t pki{};
@@ -36,13 +40,12 @@ DtlsSetup::DtlsSetup(coap_context_t* context, const DtlsSettings& settings,
     pki.pki_key.key.pem.ca_file =
         settings_.cacertfile.empty() ? nullptr : settings_.cacertfile.c_str();
     if (!coap_context_set_pki(context, &pki)) {
-      throw std::runtime_error("coap gateway: cannot load coap.dtls.certfile '" +
-                               settings_.certfile + "' / keyfile '" + settings_.keyfile + "'");
+      throw std::runtime_error(who_ + ": cannot load certfile '" + settings_.certfile +
+                               "' / keyfile '" + settings_.keyfile + "'");
     }
     if (!settings_.cacertfile.empty() &&
         !coap_context_set_pki_root_cas(context, settings_.cacertfile.c_str(), nullptr)) {
-      throw std::runtime_error("coap gateway: cannot load coap.dtls.cacertfile '" +
-                               settings_.cacertfile + "'");
+      throw std::runtime_error(who_ + ": cannot load cacertfile '" + settings_.cacertfile + "'");
     }
   }
   if (psk_) {
@@ -51,7 +54,7 @@ DtlsSetup::DtlsSetup(coap_context_t* context, const DtlsSettings& settings,
     spsk.validate_id_call_back = find_key;
     spsk.id_call_back_arg = this;
     if (!coap_context_set_psk2(context, &spsk)) {
-      throw std::runtime_error("coap gateway: cannot set up DTLS-PSK");
+      throw std::runtime_error(who_ + ": cannot set up DTLS-PSK");
     }
   }
 }
@@ -62,13 +65,22 @@ const coap_bin_const_t* DtlsSetup::find_key(coap_bin_const_t* identity, coap_ses
   const auto name = identity ? view(*identity) : std::string_view{};
   const auto secret = setup.psk_ ? setup.psk_->secret(name) : std::nullopt;
   if (!secret) {
-    spdlog::warn("coap gateway: DTLS-PSK identity '{}' from {} is unknown", name,
+    spdlog::warn("{}: DTLS-PSK identity '{}' from {} is unknown", setup.who_, name,
                  coap_session_str(session));
     return nullptr;
   }
   setup.key_.s = reinterpret_cast<const std::uint8_t*>(secret->data());
   setup.key_.length = secret->size();
   return &setup.key_;
+}
+
+bool same_protection(const coap_session_t* established, const coap_session_t* incoming) {
+  if (coap_session_get_proto(established) != COAP_PROTO_DTLS) return true;
+  if (coap_session_get_proto(incoming) != COAP_PROTO_DTLS) return false;
+  const auto* before = coap_session_get_psk_identity(established);
+  const auto* now = coap_session_get_psk_identity(incoming);
+  if (!before || !now) return before == now;
+  return view(*before) == view(*now);
 }
 
 }  // namespace gatemq::gateway::coap

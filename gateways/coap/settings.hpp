@@ -10,6 +10,7 @@
 
 #include "core/config/settings.hpp"
 #include "core/gateway/gateway_config.hpp"
+#include "gateways/coap/dtls_settings.hpp"
 
 namespace gatemq::gateway::coap {
 
@@ -24,24 +25,6 @@ struct QosPolicy {
   std::uint8_t resolve(bool confirmable) const {
     return from_message_type ? (confirmable ? 1 : 0) : qos;
   }
-};
-
-// One more endpoint of the same kind: `coap.bind.udp.N = [ip:]port` (the seed's 4.x keys).
-struct ExtraEndpoint {
-  std::string bind_address;
-  std::uint16_t port = 0;
-};
-
-// coap.dtls.*: on when coap.dtls.port is set (the seed's keys; verify = verify_peer|verify_none).
-struct DtlsSettings {
-  std::string bind_address = "0.0.0.0";
-  std::uint16_t port = 5684;
-  std::string keyfile;
-  std::string certfile;
-  std::string cacertfile;
-  bool verify = false;
-  bool fail_if_no_peer_cert = false;
-  std::vector<ExtraEndpoint> extra_endpoints;  // coap.bind.dtls.N
 };
 
 struct CoapSettings {
