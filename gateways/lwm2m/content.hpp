@@ -31,6 +31,7 @@ namespace content_format {
 inline constexpr std::uint16_t kTextPlain = 0;
 inline constexpr std::uint16_t kOctetStream = 42;
 inline constexpr std::uint16_t kSenmlJson = 110;
+inline constexpr std::uint16_t kSenmlCbor = 112;
 inline constexpr std::uint16_t kOmaTlv = 11542;
 inline constexpr std::uint16_t kOmaJson = 11543;
 // Numbers used by pre-1.0 drafts and still sent by some old clients; decoded as their
@@ -56,7 +57,8 @@ using TypeLookup =
 // Decodes a device payload. `request_path` is the path the payload answers (read, observe
 // notification; the root "/" for composite operations): the payload's values must lie at or
 // under it. Supported formats: text/plain and octet-stream (single resource or resource
-// instance paths only), OMA-TLV, OMA-JSON (LwM2M 1.0) and SenML JSON (LwM2M 1.1). One Content
+// instance paths only), OMA-TLV, OMA-JSON (LwM2M 1.0), SenML JSON and SenML CBOR (LwM2M 1.1;
+// definite lengths only, no tags, see content_cbor.cpp). One Content
 // per resource or resource instance, in payload order; a path appearing twice is an error.
 //
 // Unknown types (lookup gives nullopt, or the resource is declared executable): TLV and opaque
@@ -97,6 +99,12 @@ struct BatchItem {
 // Items must name resources or resource instances, once each; a resource given both as a value
 // and through instances is an error. Instances of one resource are grouped whatever their order.
 Result<Payload> encode_batch(const Path& base, std::span<const BatchItem> items);
+
+// Encodes a batch as SenML CBOR (LwM2M 1.1): one record per item in path order, the first with
+// the base path as its base name ("/3/0/"), each named relative to it ("13", "6/1"). Any base
+// path, the root included (for composite operations); items must name resources or resource
+// instances, once each. The gateway's commands still write TLV, which every device takes.
+Result<Payload> encode_batch_senml_cbor(const Path& base, std::span<const BatchItem> items);
 
 // Converts a JSON value to the canonical JSON form for `type` (the conventions above), or an
 // error saying why it does not fit. Exposed for the gateway's own validation of commands.

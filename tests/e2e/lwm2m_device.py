@@ -1,5 +1,5 @@
 """A LwM2M 1.0/1.1 device (client) simulator for the LwM2M gateway's end-to-end tests, written
-from OMA LwM2M TS 1.0/1.1 (§5 interfaces, §6.4 TLV and OMA-JSON; TS 1.1 §7.4 SenML JSON),
+from OMA LwM2M TS 1.0/1.1 (§5 interfaces, §6.4 TLV and OMA-JSON; TS 1.1 §7.4 SenML JSON/CBOR),
 RFC 7252 (CoAP), RFC 7641 (Observe) and RFC 6690 (link format). Stdlib only; CoAP bytes come
 from coap_raw.
 
@@ -16,6 +16,7 @@ the self-test is test_lwm2m_device.py.
         device.wait_for_request(method="GET", path="/3/0/9")
 """
 import base64
+import copy
 import json
 import logging
 import os
@@ -35,16 +36,19 @@ log = logging.getLogger("lwm2m_device")
 
 # CoAP options coap_raw does not name (RFC 7252 §12.2, RFC 7959).
 IF_MATCH, URI_HOST, IF_NONE_MATCH, URI_PORT, LOCATION_PATH = 1, 3, 5, 7, 8
-ACCEPT, BLOCK2, BLOCK1 = 17, 23, 27
+ACCEPT, BLOCK2, BLOCK1, SIZE1 = 17, 23, 27, 60
 
 # Content-Formats (LwM2M TS 1.0 §6.4, TS 1.1 §7.4, RFC 6690).
 TEXT, LINK_FORMAT, OPAQUE, SENML_JSON, TLV, OMA_JSON = 0, 40, 42, 110, 11542, 11543
-READ_FORMATS = (TEXT, OPAQUE, TLV, OMA_JSON, SENML_JSON)
+SENML_CBOR = 112
+READ_FORMATS = (TEXT, OPAQUE, TLV, OMA_JSON, SENML_JSON, SENML_CBOR)
 
 # Response codes.
 CREATED, DELETED, CHANGED, CONTENT = code("2.01"), code("2.02"), code("2.04"), code("2.05")
 BAD_REQUEST, BAD_OPTION, NOT_FOUND = code("4.00"), code("4.02"), code("4.04")
 METHOD_NOT_ALLOWED, NOT_ACCEPTABLE = code("4.05"), code("4.06")
+CONTINUE, REQUEST_ENTITY_INCOMPLETE = code("2.31"), code("4.08")
+REQUEST_ENTITY_TOO_LARGE = code("4.13")
 UNSUPPORTED_CONTENT_FORMAT, INTERNAL_SERVER_ERROR = code("4.15"), code("5.00")
 
 METHOD_NAMES = {GET: "GET", POST: "POST", PUT: "PUT", DELETE: "DELETE"}
@@ -289,6 +293,49 @@ def value_from_text(type_, raw):
     raise ValueError(f"no value of type {type_}")
 
 
+def cbor_encode(item):
+    """RFC 8949 encoding of int, bytes, str, list, dict (int or str keys), bool, float (always
+    as a double) and None; definite lengths only. Stdlib Python has no CBOR."""
+    def head(major, argument):
+        if argument < 24:
+            return bytes([major << 5 | argument])
+        for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+            if argument < 1 << (8 * size):
+                return bytes([major << 5 | info]) + argument.to_bytes(size, "big")
+        raise ValueError(f"integer {argument} does not fit CBOR")
+
+    if item is False or item is True:
+        return bytes([0xF5 if item else 0xF4])
+    if item is None:
+        return b"\xf6"
+    if isinstance(item, int):
+        return head(0, item) if item >= 0 else head(1, -1 - item)
+    if isinstance(item, float):
+        return b"\xfb" + struct.pack(">d", item)
+    if isinstance(item, (bytes, bytearray)):
+        return head(2, len(item)) + bytes(item)
+    if isinstance(item, str):
+        text = item.encode()
+        return head(3, len(text)) + text
+    if isinstance(item, (list, tuple)):
+        return head(4, len(item)) + b"".join(cbor_encode(element) for element in item)
+    if isinstance(item, dict):
+        return head(5, len(item)) + b"".join(cbor_encode(key) + cbor_encode(value)
+                                             for key, value in item.items())
+    raise TypeError(f"no CBOR for {type(item).__name__}")
+
+
+# SenML CBOR integer labels (RFC 8428 §6, Table 6); LwM2M's "vlo" keeps its text key.
+SENML_CBOR_LABELS = {"bver": -1, "bn": -2, "bt": -3, "bu": -4, "bv": -5, "bs": -6, "n": 0,
+                     "u": 1, "v": 2, "vs": 3, "vb": 4, "s": 5, "t": 6, "ut": 7, "vd": 8}
+
+
+def senml_cbor(records):
+    """A SenML pack (list of SenML JSON records, "vd" as bytes) in SenML CBOR."""
+    return cbor_encode([{SENML_CBOR_LABELS.get(key, key): value for key, value in record.items()}
+                        for record in records])
+
+
 def _json_field(type_, value, senml):
     """(key, value) of one OMA-JSON (TS 1.0 §6.4.4) or SenML JSON (RFC 8428, TS 1.1 §7.4.4)
     record value."""
@@ -317,6 +364,28 @@ def parse_execute_arguments(payload):
     if not re.fullmatch(f"{argument}(,{argument})*", text):
         raise ValueError(f"bad execute arguments: {text!r}")
     return {int(match[1]): match[3] for match in re.finditer(r"([0-9])(='([^']*)')?", text)}
+
+
+def block_value(num, more, szx):
+    """The Block1 / Block2 option value (RFC 7959 §2.2), shortest form."""
+    return uint((num << 4) | (8 if more else 0) | szx)
+
+
+def parse_block(value):
+    """(num, more, szx) of a Block option value; None for a malformed one."""
+    if value is None or len(value) > 3:
+        return None
+    raw = int.from_bytes(value, "big")
+    if raw & 7 == 7:
+        return None
+    return raw >> 4, bool(raw & 8), raw & 7
+
+
+def block_szx(size):
+    """The SZX of a block size 16..1024 (a power of two)."""
+    if size not in (16, 32, 64, 128, 256, 512, 1024):
+        raise ValueError(f"bad block size {size}")
+    return size.bit_length() - 5
 
 
 def parse_datagram(data):
@@ -465,13 +534,16 @@ class Device:
     notify_con (notifications as CON instead of NON), ack_timeout / ack_random_factor /
     max_retransmit (RFC 7252 §4.8, shortened for tests), response_timeout (wait for a separate
     response after an empty ACK), exchange_lifetime (how long a request's Message ID marks
-    duplicates, RFC 7252 §4.8.2)."""
+    duplicates, RFC 7252 §4.8.2), block_size (16..1024: reads, observe answers and
+    notifications bigger than it go block-wise with Block2, RFC 7959; the server asks for the
+    next blocks with Block2 NUM). A test may set block2_hook, a function (num, more, szx, chunk)
+    -> (num, more, szx, chunk), to tamper with the Block2 blocks the device sends."""
 
     def __init__(self, server_port, endpoint="gatemq-sim", server_host="127.0.0.1", lifetime=300,
                  version="1.0", binding="U", alternate_path=None, object_links=None,
                  read_format=None, notify_con=False, ack_timeout=1.0, ack_random_factor=1.5,
                  max_retransmit=4, response_timeout=10.0, exchange_lifetime=247.0,
-                 bind_host="127.0.0.1"):
+                 bind_host="127.0.0.1", block_size=None):
         if read_format is not None and read_format not in READ_FORMATS:
             raise ValueError(f"unsupported read format {read_format}")
         self.server = (server_host, server_port)
@@ -488,6 +560,10 @@ class Device:
         self.max_retransmit = max_retransmit
         self.response_timeout = response_timeout
         self.exchange_lifetime = exchange_lifetime
+        self.block_size = block_size
+        if block_size is not None:
+            block_szx(block_size)
+        self.block2_hook = None
 
         self.definitions = {i: ObjectDef(d.id, d.name, dict(d.resources), d.creatable)
                             for i, d in OBJECTS.items()}  # a test may change its own copy
@@ -505,6 +581,7 @@ class Device:
         self._pending_notify = []     # (path, con) notified while asleep, sent on wake()
         self._non_notifications = {}  # mid -> Observer, to cancel on RST
         self._answered_tokens = []    # tokens of recent requests that got their response
+        self._uploads = {}            # (peer, path) -> Block1 body so far (RFC 7959 §2.5)
         self._mid = random.randrange(0x10000)
         self._awake = threading.Event()
         self._awake.set()
@@ -565,22 +642,28 @@ class Device:
                     links.append(f"<{base}/{object_id}>")
         return ",".join(links)
 
-    def register(self, objects=None, extra_query=()):
-        """POST /rd?ep=&lt=&lwm2m=&b= with the object links (or `objects`, exact text).
-        Returns the response Message; on 2.01 keeps its Location-Path for update/deregister.
-        TimeoutError when the server never answers (after MAX_RETRANSMIT retransmissions)."""
+    def register(self, objects=None, extra_query=(), block1_size=None):
+        """POST /rd?ep=&lt=&lwm2m=&b= with the object links (or `objects`, exact text), in
+        Block1 blocks of block1_size when given (RFC 7959 §2.5). Returns the (last) response
+        Message; on 2.01 keeps its Location-Path for update/deregister. TimeoutError when the
+        server never answers (after MAX_RETRANSMIT retransmissions)."""
         query = [f"ep={self.endpoint}", f"lt={self.lifetime}", f"lwm2m={self.version}",
                  f"b={self.binding}", *extra_query]
         payload = self.object_links() if objects is None else objects
-        response = self.request(POST, ["rd"], query, payload.encode(), LINK_FORMAT)
+        if block1_size is None:
+            response = self.request(POST, ["rd"], query, payload.encode(), LINK_FORMAT)
+        else:
+            response = self.request_blockwise(POST, ["rd"], query, payload.encode(),
+                                              LINK_FORMAT, block1_size)[-1]
         if response.code == CREATED:
             self.location = [value.decode() for number, value in response.options
                              if number == LOCATION_PATH]
         return response
 
-    def update(self, lifetime=None, binding=None, objects=None, extra_query=()):
+    def update(self, lifetime=None, binding=None, objects=None, extra_query=(), block1_size=None):
         """POST /rd/<id> with lt / b when given and a payload when `objects` is True (the current
-        object links) or a string (exact text). Returns the response Message."""
+        object links) or a string (exact text), in Block1 blocks of block1_size when given.
+        Returns the (last) response Message."""
         if self.location is None:
             raise RuntimeError("not registered")
         query = []
@@ -599,6 +682,9 @@ class Device:
             payload = self.object_links().encode()
         elif objects is not None:
             payload = objects.encode()
+        if block1_size is not None:
+            return self.request_blockwise(POST, self.location, query, payload,
+                                          LINK_FORMAT if payload else None, block1_size)[-1]
         return self.request(POST, self.location, query, payload,
                             LINK_FORMAT if payload else None)
 
@@ -610,16 +696,45 @@ class Device:
         self.location = None
         return response
 
-    def request(self, method, path_segments, query=(), payload=b"", content_format=None):
+    def request_blockwise(self, method, path_segments, query, payload, content_format,
+                          block_size, order=None, size1=None):
+        """Sends `payload` in Block1 blocks of block_size (RFC 7959 §2.5), one CON request each,
+        and returns every response Message. Stops at the first response that is not 2.31
+        Continue. `order` (block numbers to send, default all in order) lets a test leave a gap;
+        size1 adds a Size1 option to the first block."""
+        szx = block_szx(block_size)
+        count = max(1, -(-len(payload) // block_size))
+        responses = []
+        for num in (range(count) if order is None else order):
+            more = num + 1 < count
+            options = [(BLOCK1, block_value(num, more, szx))]
+            if size1 is not None and num == 0:
+                options.append((SIZE1, uint(size1)))
+            chunk = payload[num * block_size:(num + 1) * block_size]
+            response = self.request(method, path_segments, query, chunk, content_format,
+                                    extra_options=options)
+            responses.append(response)
+            if response.code != CONTINUE:
+                break
+        if responses and responses[-1].code == CREATED and method == POST and \
+                list(path_segments) == ["rd"]:
+            self.location = [value.decode() for number, value in responses[-1].options
+                             if number == LOCATION_PATH]
+        return responses
+
+    def request(self, method, path_segments, query=(), payload=b"", content_format=None,
+                extra_options=()):
         """Sends one CON request to the server, retransmitting it (RFC 7252 §4.2), and waits for
         its response (piggybacked, or separate after an empty ACK); returns that Message (an
-        RST Message if the server rejected it). TimeoutError when none comes."""
+        RST Message if the server rejected it). TimeoutError when none comes. extra_options:
+        (number, bytes) pairs added as they are."""
         if not self._awake.is_set():
             raise RuntimeError("the device is asleep")
         options = [(URI_PATH, segment.encode()) for segment in path_segments]
         options += [(URI_QUERY, item.encode()) for item in query]
         if content_format is not None:
             options.append((CONTENT_FORMAT, uint(content_format)))
+        options += list(extra_options)
         token = os.urandom(4)
         mid = self._next_mid()
         datagram = encode(CON, method, mid, token, options, payload)
@@ -905,7 +1020,10 @@ class Device:
                 self._send(cached, peer)
             return
         after = []
+        last_block1 = None
         try:
+            message, last_block1 = self._block1(message, peer)
+            record.payload = message.payload
             code_, options, payload = self._serve(message, peer, record, after)
         except _Reply as reply:
             code_, options, payload = reply.code, reply.options, reply.payload
@@ -914,6 +1032,10 @@ class Device:
             with self._lock:
                 self.errors.append(traceback.format_exc())
             code_, options, payload = INTERNAL_SERVER_ERROR, [], b""
+        if last_block1 is not None and code_ >> 5 == 2:
+            options = list(options) + [(BLOCK1, block_value(*last_block1))]
+        if message.code == GET and code_ == CONTENT:
+            code_, options, payload = self._block2(message.option(BLOCK2), options, payload)
         if message.type == CON:
             response = encode(ACK, code_, message.mid, message.token, options, payload)
         else:
@@ -937,8 +1059,10 @@ class Device:
             if number & 1 and number not in (URI_HOST, URI_PORT, URI_PATH, URI_QUERY, ACCEPT,
                                               BLOCK1, BLOCK2):
                 raise _Reply(BAD_OPTION)  # unrecognised critical option (§5.4.1)
-            if number in (BLOCK1, BLOCK2) and int.from_bytes(value, "big") >> 3:
-                raise _Reply(BAD_OPTION)  # only a first block is understood (no RFC 7959)
+            if number == BLOCK1 and int.from_bytes(value, "big") >> 3:
+                raise _Reply(BAD_OPTION)  # only a first block is understood (no Block1 writes)
+            if number == BLOCK2 and parse_block(value) is None:
+                raise _Reply(BAD_OPTION)
         if message.code not in METHOD_NAMES:
             raise _Reply(METHOD_NOT_ALLOWED)
         path = self._target(message)
@@ -966,6 +1090,59 @@ class Device:
                     return self._execute(path, definition, cf, message.payload, after)
             return self._write(path, cf, message.payload, replace=False)
         return self._delete(path)
+
+    def _block1(self, message, peer):
+        """A request whose payload comes in Block1 blocks (RFC 7959 §2.5): 2.31 Continue (with a
+        smaller SZX when block_size asks for it) until the last block, then the request with
+        the whole payload and the Block1 (num, False, szx) its answer carries. Unchanged (and
+        None) without Block1 or for a lone NUM 0 M=0 block."""
+        value = message.option(BLOCK1)
+        if value is None:
+            return message, None
+        block = parse_block(value)
+        if block is None:
+            raise _Reply(BAD_OPTION)
+        num, more, szx = block
+        if num == 0 and not more:
+            return message, None
+        path = tuple(v for n, v in message.options if n == URI_PATH)
+        key = (peer, path)
+        with self._lock:
+            body = self._uploads.pop(key, None) if num else b""
+            if body is None or len(body) != num * (16 << szx) or \
+                    (more and len(message.payload) != 16 << szx):
+                raise _Reply(REQUEST_ENTITY_INCOMPLETE)
+            body += message.payload
+            if more:
+                self._uploads[key] = body
+                while len(self._uploads) > 64:
+                    del self._uploads[next(iter(self._uploads))]
+        if more:
+            wanted = szx if self.block_size is None else min(szx, block_szx(self.block_size))
+            raise _Reply(CONTINUE, options=[(BLOCK1, block_value(num, True, wanted))])
+        whole = copy.copy(message)
+        whole.options = [(n, v) for n, v in message.options if n != BLOCK1]
+        whole.payload = body
+        return whole, (num, False, szx)
+
+    def _block2(self, requested, options, payload):
+        """A GET answer as its Block2 block (RFC 7959 §2.4): the block the server asked for, or
+        the first one when the answer is bigger than block_size; unchanged otherwise."""
+        if self.block_size is None and requested is None:
+            return CONTENT, options, payload
+        size, num = self.block_size or 1024, 0
+        if requested is not None:
+            num, _, szx = parse_block(requested)
+            size = min(size, 16 << szx)
+        if requested is None and len(payload) <= size:
+            return CONTENT, options, payload
+        if num and num * size >= len(payload):
+            return BAD_OPTION, [], b""
+        chunk = payload[num * size:(num + 1) * size]
+        more, szx = (num + 1) * size < len(payload), block_szx(size)
+        if self.block2_hook is not None:
+            num, more, szx, chunk = self.block2_hook(num, more, szx, chunk)
+        return CONTENT, options + [(BLOCK2, block_value(num, more, szx))], chunk
 
     def _target(self, message):
         """The LwM2M path of a request (alternate path removed); 4.04 when it is not one."""
@@ -1014,7 +1191,7 @@ class Device:
             single = len(path) == 4 or not definition.multiple
 
         def usable(fmt):
-            if fmt in (TLV, OMA_JSON, SENML_JSON):
+            if fmt in (TLV, OMA_JSON, SENML_JSON, SENML_CBOR):
                 return True
             if fmt == TEXT:
                 return single
@@ -1067,10 +1244,12 @@ class Device:
             name = "/".join(str(part) for part in full_path[len(path):])
             if name:
                 record["n"] = name
-            key, json_value = _json_field(resource.type, value, fmt == SENML_JSON)
+            key, json_value = _json_field(resource.type, value, fmt in (SENML_JSON, SENML_CBOR))
+            if fmt == SENML_CBOR and key == "vd":
+                json_value = bytes(value)  # a byte string in CBOR, not base64url text
             record[key] = json_value
             records.append(record)
-        if fmt == SENML_JSON:
+        if fmt in (SENML_JSON, SENML_CBOR):
             if records:
                 records[0] = {"bn": base, **records[0]}
             else:
@@ -1078,6 +1257,8 @@ class Device:
             document = records
         else:
             document = {"bn": base, "e": records}
+        if fmt == SENML_CBOR:
+            return senml_cbor(document)
         return json.dumps(document, separators=(",", ":")).encode()
 
     def _tlv(self, path):
@@ -1124,6 +1305,8 @@ class Device:
                 observer.sequence = (observer.sequence + 1) & 0xFFFFFF
                 sequence = observer.sequence
             options = options + [(OBSERVE, uint(sequence))]
+            # A big value goes as its first block; the server GETs the rest (RFC 7959 §2.6).
+            code_, options, payload = self._block2(None, options, payload)
         except _Reply as reply:  # e.g. the instance was deleted: a final error notification
             code_, options, payload, sequence = reply.code, [], reply.payload, None
             self._drop_observer(observer)

@@ -714,3 +714,172 @@ def test_parse_datagram():
     assert parse_datagram(b"\x40\x00\x00\x01\xff\x01") is None  # empty with payload
     assert parse_datagram(b"\x40\x21\x00\x01") is None  # class 1 is reserved
     assert parse_datagram(b"\x40\x01\x00\x01\xe0\x01") is None  # truncated extended delta
+
+
+# SenML CBOR (content format 112) ----------------------------------------------------------
+
+from lwm2m_device import SENML_CBOR, cbor_encode, senml_cbor  # noqa: E402
+
+
+def test_cbor_encoder_matches_rfc8949_examples():
+    # RFC 8949 Appendix A: (value, encoding in hex).
+    examples = [
+        (0, "00"), (23, "17"), (24, "1818"), (100, "1864"), (1000, "1903e8"),
+        (1000000, "1a000f4240"), (1000000000000, "1b000000e8d4a51000"),
+        (18446744073709551615, "1bffffffffffffffff"), (-1, "20"), (-10, "29"), (-100, "3863"),
+        (-1000, "3903e7"), (1.1, "fb3ff199999999999a"), (False, "f4"), (True, "f5"),
+        (None, "f6"), (b"", "40"), (b"\x01\x02\x03\x04", "4401020304"), ("", "60"),
+        ("a", "6161"), ("IETF", "6449455446"), ("\u00fc", "62c3bc"), ([], "80"),
+        ([1, 2, 3], "83010203"), ([1, [2, 3], [4, 5]], "8301820203820405"), ({}, "a0"),
+        ({1: 2, 3: 4}, "a201020304"), ({"a": 1, "b": [2, 3]}, "a26161016162820203"),
+    ]
+    for value, expected in examples:
+        assert cbor_encode(value).hex() == expected, value
+    with pytest.raises(ValueError):
+        cbor_encode(1 << 64)
+
+
+def test_senml_cbor_reads(server, device):
+    # [{-2: "/3303/0/", 0: "5700", 2: 21.5}, {0: "5701", 3: "Cel"}]
+    reply = server.request(device, GET, "/3303/0", accept=SENML_CBOR)
+    assert content_format(reply) == SENML_CBOR
+    assert reply.payload == bytes.fromhex("82 a3 21 68") + b"/3303/0/" + bytes.fromhex("00 64") + \
+        b"5700" + bytes.fromhex("02 fb 40 35 80 00 00 00 00 00 a2 00 64") + b"5701" + \
+        bytes.fromhex("03 63") + b"Cel"
+    # Opaque is a byte string: [{-2: "/5/0/0", 8: h'00FF'}]
+    make_writable(device, 5, 0)
+    device.set_value("/5/0/0", b"\x00\xff")
+    assert server.request(device, GET, "/5/0/0", accept=SENML_CBOR).payload == \
+        bytes.fromhex("81 a2 21 66") + b"/5/0/0" + bytes.fromhex("08 42 00 ff")
+    # Labels become integers; LwM2M's object link keeps its text key "vlo" (no RFC 8428 label):
+    # [{-2: "/9/0/", 0: "1", "vlo": "3:0"}]
+    assert senml_cbor([{"bn": "/9/0/", "n": "1", "vlo": "3:0"}]) == \
+        bytes.fromhex("81 a3 21 65") + b"/9/0/" + bytes.fromhex("00 61") + b"1" + \
+        bytes.fromhex("63") + b"vlo" + bytes.fromhex("63") + b"3:0"
+
+
+def test_senml_cbor_read_format_option(server):
+    with Device(server.port, read_format=SENML_CBOR, ack_timeout=0.2) as device:
+        assert content_format(server.request(device, GET, "/3/0")) == SENML_CBOR
+        assert server.request(device, GET, "/3/0/9").payload == \
+            bytes.fromhex("81 a2 21 66") + b"/3/0/9" + bytes.fromhex("02 18 5f")
+
+
+# ---- block-wise transfers (RFC 7959) -------------------------------------------------------------
+
+def test_block2_reads_and_follow_up_blocks(server):
+    from lwm2m_device import BLOCK2, parse_block
+    with Device(server.port, endpoint="blocks", ack_timeout=0.2, block_size=16) as device:
+        whole = device._encode((3, 0), TLV)
+        assert len(whole) > 48
+        first = server.request(device, GET, "/3/0")
+        assert parse_block(first.option(BLOCK2)) == (0, True, 0)
+        assert first.payload == whole[:16] and content_format(first) == TLV
+        body, num = first.payload, 1
+        while True:
+            block = server.request(device, GET, "/3/0",
+                                   extra_options=[(BLOCK2, bytes([num << 4]))])
+            got = parse_block(block.option(BLOCK2))
+            assert got[0] == num and got[2] == 0
+            body += block.payload
+            if not got[1]:
+                break
+            num += 1
+        assert body == whole
+        # A block past the end is a bad option; a small answer stays whole.
+        assert server.request(device, GET, "/3/0",
+                              extra_options=[(BLOCK2, bytes([0x70, 0x00]))]).code == code("4.02")
+        small = server.request(device, GET, "/3/0/9")
+        assert small.payload == b"95" and small.option(BLOCK2) is None
+        assert device.errors == []
+
+
+def test_block2_on_a_device_without_block_size(server, device):
+    from lwm2m_device import BLOCK2, parse_block
+    whole = device._encode((3, 0), TLV)
+    first = server.request(device, GET, "/3/0", extra_options=[(BLOCK2, bytes([0x00]))])
+    assert parse_block(first.option(BLOCK2)) == (0, True, 0) and first.payload == whole[:16]
+    # SZX 7 is reserved.
+    assert server.request(device, GET, "/3/0", extra_options=[(BLOCK2, b"\x07")]).code == \
+        code("4.02")
+
+
+def test_block2_notifications_send_the_first_block(server):
+    from lwm2m_device import BLOCK2, parse_block
+    with Device(server.port, endpoint="blocks", ack_timeout=0.2, block_size=32) as device:
+        response = server.request(device, GET, "/3/0", token=b"obs", observe=0)
+        assert response.observe() == 1 and parse_block(response.option(BLOCK2)) == (0, True, 1)
+        device.set_value("/3/0/9", 80, notify=True)
+        notification = server.notification()
+        assert notification.observe() == 2
+        assert parse_block(notification.option(BLOCK2)) == (0, True, 1)
+        assert notification.payload == device._encode((3, 0), TLV)[:32]
+
+
+class BlockServer(FakeServer):
+    """FakeServer answering Block1 registrations: 2.31 for a block with M=1, then the usual
+    answer carrying the last Block1."""
+
+    def _registration(self, message, peer):
+        from lwm2m_device import BLOCK1, parse_block
+        block = parse_block(message.option(BLOCK1))
+        if block is None or not block[1]:
+            return super()._registration(message, peer)
+        self.registration.append(message)
+        options = [(BLOCK1, message.option(BLOCK1))]
+        self.sock.sendto(encode(ACK, code("2.31"), message.mid, message.token, options), peer)
+
+
+def test_block1_registration_and_update():
+    from lwm2m_device import BLOCK1, SIZE1, parse_block
+    block_server = BlockServer()
+    try:
+        with Device(block_server.port, endpoint="big", ack_timeout=0.2) as device:
+            for instance in range(1, 40):
+                device.add_instance(3303, instance)
+            links = device.object_links().encode()
+            assert device.register(block1_size=64).code == code("2.01")
+            assert device.location == ["rd", "5a3f"]
+            blocks = block_server.registration
+            assert len(blocks) == -(-len(links) // 64)
+            assert b"".join(m.payload for m in blocks) == links
+            for num, message in enumerate(blocks):
+                assert parse_block(message.option(BLOCK1)) == (num, num + 1 < len(blocks), 2)
+                assert uri(message, URI_QUERY)[0] == "ep=big"
+            assert device.update(objects=True, block1_size=1024).code == code("2.04")
+            assert block_server.registration[-1].payload == links[-(len(links) % 1024):]
+            # A gap and a Size1 as asked.
+            responses = device.request_blockwise(POST, ["rd"], [], links, LINK_FORMAT, 16,
+                                                 order=[0, 2], size1=len(links))
+            sent = block_server.registration[-2:]
+            assert [parse_block(m.option(BLOCK1))[0] for m in sent] == [0, 2]
+            assert int.from_bytes(sent[0].option(SIZE1), "big") == len(links)
+            assert sent[1].option(SIZE1) is None and len(responses) == 2
+            assert device.errors == []
+    finally:
+        block_server.close()
+
+
+def test_block1_writes_are_reassembled(server):
+    from lwm2m_device import BLOCK1, block_value, parse_block
+    with Device(server.port, endpoint="blocks", ack_timeout=0.2, block_size=64) as device:
+        text = b"y" * 300
+        first = server.request(device, PUT, "/3/0/14", content_format=TEXT, payload=text[:128],
+                               extra_options=[(BLOCK1, block_value(0, True, 3))])
+        # Continue, asking for 64-byte blocks from now on.
+        assert first.code == code("2.31") and parse_block(first.option(BLOCK1)) == (0, True, 2)
+        offset, num = 128, 2
+        while offset < len(text):
+            more = offset + 64 < len(text)
+            response = server.request(device, PUT, "/3/0/14", content_format=TEXT,
+                                      payload=text[offset:offset + 64],
+                                      extra_options=[(BLOCK1, block_value(num, more, 2))])
+            offset, num = offset + 64, num + 1
+        assert response.code == code("2.04")
+        assert parse_block(response.option(BLOCK1)) == (num - 1, False, 2)
+        assert device.get_value("/3/0/14") == text.decode()
+        # A gap is 4.08.
+        assert server.request(device, PUT, "/3/0/14", content_format=TEXT, payload=b"z" * 64,
+                              extra_options=[(BLOCK1, block_value(3, True, 2))]).code == \
+            code("4.08")
+        assert device.errors == []

@@ -328,9 +328,10 @@ TEST(Lwm2mContentText, OctetStreamIsBase64) {
 }
 
 TEST(Lwm2mContent, UnsupportedFormat) {
-  const auto result = decode(112, Bytes{0x80}, path("/3/0"), kLookup);
+  // 60 is plain application/cbor, which LwM2M does not use.
+  const auto result = decode(60, Bytes{0x80}, path("/3/0"), kLookup);
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error(), "unsupported content format 112");
+  EXPECT_EQ(result.error(), "unsupported content format 60");
 }
 
 // ---- OMA-JSON (LwM2M 1.0) -------------------------------------------------------------------
@@ -614,10 +615,10 @@ TEST(Lwm2mContentEncode, BatchErrors) {
 
 // ---- hostile input --------------------------------------------------------------------------
 
-const std::uint16_t kAllFormats[] = {content_format::kTextPlain,  content_format::kOctetStream,
-                                     content_format::kOmaTlv,     content_format::kOmaJson,
-                                     content_format::kSenmlJson,  content_format::kLegacyTlv,
-                                     content_format::kLegacyJson, 60};
+const std::uint16_t kAllFormats[] = {
+    content_format::kTextPlain,  content_format::kOctetStream, content_format::kOmaTlv,
+    content_format::kOmaJson,    content_format::kSenmlJson,   content_format::kLegacyTlv,
+    content_format::kLegacyJson, content_format::kSenmlCbor,   60};
 const char* const kRequestPaths[] = {"/", "/3", "/3/0", "/3/0/6", "/3/0/6/1", "/9999/0", "/2"};
 
 // Either a list of values under the request path or a non-empty error; never a crash.
