@@ -10,7 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::uint16_t kLinkFormat = 40;
 constexpr std::size_t kMaxBatchItems = 1024;
 
 struct Refusal {
@@ -215,7 +214,7 @@ void parse_data(const json& data, const std::string& type, const ObjectRegistry&
       command.kind = CommandKind::Read;
     } else if (type == "discover") {
       command.kind = CommandKind::Discover;
-      request.accept = kLinkFormat;
+      request.accept = content_format::kLinkFormat;
     } else if (type == "observe") {
       command.kind = CommandKind::Observe;
       request.observe = 0;

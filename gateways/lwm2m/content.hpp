@@ -29,6 +29,7 @@ namespace gatemq::gateway::lwm2m {
 // CoAP Content-Format numbers (IANA CoAP registry, LwM2M TS §7.4).
 namespace content_format {
 inline constexpr std::uint16_t kTextPlain = 0;
+inline constexpr std::uint16_t kLinkFormat = 40;  // discover answers, registration payloads
 inline constexpr std::uint16_t kOctetStream = 42;
 inline constexpr std::uint16_t kSenmlJson = 110;
 inline constexpr std::uint16_t kSenmlCbor = 112;

@@ -17,6 +17,7 @@
 #include "core/broker/delivery.hpp"
 #include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
+#include "core/gateway/live_value.hpp"
 #include "gateways/coap/libcoap.hpp"
 #include "gateways/lwm2m/commands.hpp"
 #include "gateways/lwm2m/object_registry.hpp"
@@ -29,7 +30,8 @@ struct GatewayContext {
   broker::Broker& broker;
   std::shared_ptr<GatewayStats> stats;  // shared: endpoints may outlive the gateway object
   Lwm2mSettings settings;
-  std::shared_ptr<const ObjectRegistry> registry;
+  // Swapped whole when `gatemq ctl reload` reads lwm2m.xml_dir again (Lwm2mGateway::apply_live).
+  std::shared_ptr<LiveValue<ObjectRegistry>> registry;
   std::string listener_name;  // "lwm2m-gateway:udp"
 };
 

@@ -10,8 +10,9 @@ namespace gatemq::gateway::lwm2m {
 
 namespace {
 
-// The object definitions, loaded once at start: a bad file is reported and skipped, but a
-// gateway without any definition could not type a single value, so that refuses to start.
+// The object definitions, loaded at start and on every reload: a bad file is reported and
+// skipped, but a gateway without any definition could not type a single value, so that refuses
+// to start (or the reload is refused and the definitions in force stay).
 std::shared_ptr<const ObjectRegistry> load_definitions(const std::filesystem::path& directory) {
   auto load = ObjectRegistry::load(directory);
   for (const auto& problem : load.problems) {
@@ -33,9 +34,10 @@ std::shared_ptr<const ObjectRegistry> load_definitions(const std::filesystem::pa
 }  // namespace
 
 Lwm2mGateway::Lwm2mGateway(broker::Broker& broker, Lwm2mSettings settings,
-                           std::shared_ptr<const ObjectRegistry> registry) {
-  auto context = std::make_shared<const GatewayContext>(GatewayContext{
-      broker, stats_, std::move(settings), std::move(registry), "lwm2m-gateway:udp"});
+                           std::shared_ptr<const ObjectRegistry> registry)
+    : broker_(broker), registry_(std::make_shared<LiveValue<ObjectRegistry>>(std::move(registry))) {
+  auto context = std::make_shared<const GatewayContext>(
+      GatewayContext{broker, stats_, std::move(settings), registry_, "lwm2m-gateway:udp"});
   // One libcoap context, used only from this worker's thread.
   server_ = std::make_shared<Lwm2mServer>(context, broker.workers().next());
 }
@@ -53,6 +55,15 @@ void Lwm2mGateway::stop() {
 
 void Lwm2mGateway::close_connections(std::uint8_t) {
   server_->close_connections();
+}
+
+std::vector<std::string> Lwm2mGateway::apply_live(GatewayConfig& config) {
+  auto settings = read_settings(config, broker_.settings());
+  if (!settings) return {};  // `enable` matters at start-up and load only
+  auto fresh = load_definitions(settings->xml_dir);
+  if (*fresh == *registry_->get()) return {};
+  registry_->set(std::move(fresh));
+  return {"lwm2m.xml_dir"};
 }
 
 std::vector<std::string> Lwm2mGateway::listener_descriptions() const {

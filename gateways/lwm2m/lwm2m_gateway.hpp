@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/gateway/gateway.hpp"
+#include "core/gateway/live_value.hpp"
 #include "gateways/lwm2m/settings.hpp"
 
 namespace gatemq::gateway::lwm2m {
@@ -23,11 +24,16 @@ class Lwm2mGateway final : public Gateway {
   void start() override;
   void stop() override;
   void close_connections(std::uint8_t reason_code) override;
+  // Reads lwm2m.xml_dir again: definitions added, changed or removed there apply to the next
+  // command and answer, without dropping a device. Other lwm2m keys need `plugins reload`.
+  std::vector<std::string> apply_live(GatewayConfig& config) override;
   std::vector<std::string> listener_descriptions() const override;
   std::shared_ptr<const GatewayStats> stats() const override { return stats_; }
 
  private:
+  broker::Broker& broker_;
   std::shared_ptr<GatewayStats> stats_ = std::make_shared<GatewayStats>();
+  std::shared_ptr<LiveValue<ObjectRegistry>> registry_;
   std::shared_ptr<Lwm2mServer> server_;
 };
 

@@ -26,6 +26,7 @@ struct ResourceDefinition {
   bool multiple = false;  // has resource instances
   bool mandatory = false;
   ResourceType type = ResourceType::None;
+  friend bool operator==(const ResourceDefinition&, const ResourceDefinition&) = default;
 };
 
 struct ObjectDefinition {
@@ -38,6 +39,7 @@ struct ObjectDefinition {
 
   // nullptr when the object defines no such resource.
   const ResourceDefinition* find(std::uint16_t resource_id) const;
+  friend bool operator==(const ObjectDefinition&, const ObjectDefinition&) = default;
 };
 
 // Something wrong with one file or directory. An error means the file was skipped; a warning
@@ -91,6 +93,7 @@ class ObjectRegistry {
   const ResourceDefinition* resource(std::uint16_t object_id, std::uint16_t resource_id) const;
   const std::map<std::uint16_t, ObjectDefinition>& objects() const { return objects_; }
   std::size_t size() const { return objects_.size(); }
+  friend bool operator==(const ObjectRegistry&, const ObjectRegistry&) = default;
 
  private:
   std::map<std::uint16_t, ObjectDefinition> objects_;

@@ -4,11 +4,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/post.hpp>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 
 #include "gateways/coap/udp_sockets.hpp"
+#include "gateways/lwm2m/pdu.hpp"
 #include "gateways/lwm2m/registration.hpp"
 
 namespace gatemq::gateway::lwm2m {
@@ -23,10 +26,8 @@ constexpr std::size_t kMaxInFlight = 64;
 // Server sessions of devices that are not registered (a stray request) go after this; a
 // registered device's session is held by its Endpoint.
 constexpr unsigned kSessionTimeoutSeconds = 300;
-constexpr std::uint16_t kLinkFormat = 40;
-constexpr std::uint8_t kCreated = 0x41, kDeleted = 0x42, kChanged = 0x44, kContent = 0x45;
-constexpr std::uint8_t kForbidden = 0x83, kNotFound = 0x84, kMethodNotAllowed = 0x85;
-constexpr std::uint8_t kUnsupportedFormat = 0x8F, kTooLarge = 0x8D;
+// Request payloads over this go in Block1 blocks of this size (RFC 7959 §2.5).
+constexpr std::size_t kMaxBlockPayload = 1024;
 
 Lwm2mServer* server_of(coap_session_t* session) {
   return static_cast<Lwm2mServer*>(coap_get_app_data(coap_session_get_context(session)));
@@ -58,22 +59,6 @@ void on_nack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_re
   }
 }
 
-void reply(coap_pdu_t* response, std::uint8_t code, std::string_view diagnostic = {}) {
-  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
-  if (!diagnostic.empty()) {
-    coap_add_data(response, diagnostic.size(),
-                  reinterpret_cast<const std::uint8_t*>(diagnostic.data()));
-  }
-}
-
-std::optional<std::uint16_t> content_format_of(const coap_pdu_t* pdu) {
-  const auto values = coap::options(pdu, COAP_OPTION_CONTENT_FORMAT);
-  if (values.empty()) return std::nullopt;
-  return static_cast<std::uint16_t>(
-      coap_decode_var_bytes(reinterpret_cast<const std::uint8_t*>(values.front().data()),
-                            static_cast<unsigned>(values.front().size())));
-}
-
 coap_pdu_code_t method_code(Method method) {
   switch (method) {
     case Method::Get:
@@ -86,12 +71,6 @@ coap_pdu_code_t method_code(Method method) {
       return COAP_REQUEST_CODE_DELETE;
   }
   return COAP_REQUEST_CODE_GET;
-}
-
-// The command's msgType for logs (whatever JSON type a hostile client gave it).
-std::string kind_of(const Command& command) {
-  const auto found = command.echo.find("msgType");
-  return found != command.echo.end() && found->is_string() ? found->get<std::string>() : "?";
 }
 
 // RFC 7252 §4.8.2 MAX_TRANSMIT_SPAN plus the last wait, for the configured parameters.
@@ -138,6 +117,17 @@ void Lwm2mServer::open() {
       !fd || !coap::drop_unknown_versions(*fd)) {
     spdlog::warn("lwm2m gateway: no version filter on udp {}: unknown CoAP versions get a RST",
                  local_);
+  }
+  if (settings.dtls) {
+    // Registration and commands run the same over a DTLS session: only the endpoint differs.
+    const auto& dtls = *settings.dtls;
+    dtls_ = std::make_unique<coap::DtlsSetup>(coap_.get(), dtls, context_->broker.settings().psk,
+                                              "lwm2m gateway");
+    dtls_local_ = dtls.bind_address + ":" + std::to_string(dtls.port);
+    auto dtls_address = coap::make_address("lwm2m gateway", dtls.bind_address, dtls.port);
+    if (!coap_new_endpoint(coap_.get(), &dtls_address, COAP_PROTO_DTLS)) {
+      throw std::runtime_error("lwm2m gateway: cannot bind dtls " + dtls_local_);
+    }
   }
   const int fd = coap_context_get_coap_fd(coap_.get());
   if (fd < 0) throw std::runtime_error("lwm2m gateway: libcoap was built without epoll support");
@@ -201,15 +191,18 @@ void Lwm2mServer::tick() {
         --endpoint->in_flight;
         spdlog::warn("{}: no answer to '{}' {}", endpoint->log_name(), kind_of(pending.command),
                      pending.command.req_path);
-        self->respond(*endpoint, pending.command, kGatewayTimeout);
+        self->give_up(*endpoint, pending, kGatewayTimeout);
       }
     }
+    self->uploads_.expire(now);
     self->tick();
   });
 }
 
 std::string Lwm2mServer::description() const {
-  return context_->listener_name + " on " + local_;
+  auto text = context_->listener_name + " on " + local_;
+  if (!dtls_local_.empty()) text += ", dtls on " + dtls_local_;
+  return text;
 }
 
 void Lwm2mServer::stop() {
@@ -232,12 +225,18 @@ void Lwm2mServer::close_connections() {
     self->by_endpoint_.clear();
     self->pending_.clear();
     self->observations_.clear();
+    self->uploads_.clear();
     if (self->descriptor_) {
       std::error_code ignored;
       self->descriptor_->close(ignored);
     }
     self->coap_.reset();
   });
+}
+
+std::chrono::steady_clock::time_point Lwm2mServer::command_deadline() const {
+  const auto& settings = context_->settings;
+  return std::chrono::steady_clock::now() + transmit_wait(settings) + settings.command_timeout;
 }
 
 std::shared_ptr<Endpoint> Lwm2mServer::find(const std::string& registration_id) const {
@@ -266,208 +265,6 @@ std::string Lwm2mServer::new_registration_id() {
 
 // --- Registration interface ----------------------------------------------------------------------
 
-void Lwm2mServer::handle(coap_session_t* session, const coap_pdu_t* pdu, coap_pdu_t* response) {
-  const auto [host, port] = coap::peer_of(session);
-  const auto peer = host + ":" + std::to_string(port);
-  try {
-    if (!coap::options(pdu, COAP_OPTION_BLOCK1).empty()) {
-      context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
-      return reply(response, kTooLarge, "block-wise registration is not supported");
-    }
-    const auto path = coap::options(pdu, COAP_OPTION_URI_PATH);
-    const auto method = coap_pdu_get_code(pdu);
-    if (path.size() == 1 && path[0] == "rd") {
-      if (method != COAP_REQUEST_CODE_POST) return reply(response, kMethodNotAllowed);
-      return register_endpoint(session, pdu, response, peer);
-    }
-    if (path.size() == 2 && path[0] == "rd") {
-      auto endpoint = find(path[1]);
-      if (!endpoint) {
-        spdlog::debug("lwm2m gateway: request from {} for an unknown registration", peer);
-        return reply(response, kNotFound, "unknown registration");
-      }
-      if (method == COAP_REQUEST_CODE_POST) return update(*endpoint, session, pdu, response);
-      if (method == COAP_REQUEST_CODE_DELETE) return deregister(*endpoint, response);
-      return reply(response, kMethodNotAllowed);
-    }
-    reply(response, kNotFound);
-  } catch (const std::exception& e) {
-    // No exception may cross libcoap, and no request may take the gateway down.
-    spdlog::error("lwm2m request from {} failed: {}", peer, e.what());
-    reply(response, 0xA0, "internal error");
-  }
-}
-
-void Lwm2mServer::register_endpoint(coap_session_t* session, const coap_pdu_t* pdu,
-                                    coap_pdu_t* response, const std::string& peer) {
-  const auto& settings = context_->settings;
-  const auto refuse = [&](std::uint8_t code, const std::string& why) {
-    context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("lwm2m gateway: registration from {} refused: {}", peer, why);
-    reply(response, code, why);
-  };
-  auto query = parse_registration_query(coap::options(pdu, COAP_OPTION_URI_QUERY));
-  if (!query) return refuse(kBadRequest, query.error());
-  if (!query->endpoint) return refuse(kBadRequest, "missing ep");
-  const auto lifetime = std::chrono::seconds(query->lifetime.value_or(86400));
-  if (lifetime < settings.lifetime_min || lifetime > settings.lifetime_max) {
-    return refuse(kBadRequest, "lifetime out of range");
-  }
-  if (const auto format = content_format_of(pdu); format && *format != kLinkFormat) {
-    return refuse(kUnsupportedFormat, "object links must be link format");
-  }
-  auto links = parse_object_links(coap::body(pdu));
-  if (!links) return refuse(kBadRequest, links.error());
-
-  const auto& name = *query->endpoint;
-  if (auto old = by_endpoint_.find(name); old != by_endpoint_.end()) {
-    // A device registering again (after a reboot) replaces its registration.
-    if (auto previous = find(old->second)) {
-      previous->close(broker::CloseKind::Normal, "registered again");
-    }
-  }
-  Registration registration{new_registration_id(),
-                            name,
-                            lifetime,
-                            query->version.value_or("1.0"),
-                            query->binding.value_or("U"),
-                            links->alternate_path,
-                            std::move(links->objects)};
-  registration.queue_mode =
-      query->queue_mode || registration.binding.find('Q') != std::string::npos;
-  auto endpoint = std::make_shared<Endpoint>(context_, io_, *this, registration, session);
-  registrations_[registration.id] = endpoint;
-  by_endpoint_[name] = registration.id;
-  if (!endpoint->connect()) {
-    registrations_.erase(registration.id);
-    by_endpoint_.erase(name);
-    spdlog::warn("lwm2m gateway: registration of '{}' from {} not authorized", name, peer);
-    return reply(response, kForbidden, "not authorized");
-  }
-  // The gateway's own requests to this device use the configured transmission parameters.
-  const auto ack = settings.ack_timeout.count();
-  coap_session_set_ack_timeout(session, coap_fixed_point_t{static_cast<std::uint16_t>(ack / 1000),
-                                                           static_cast<std::uint16_t>(ack % 1000)});
-  coap_session_set_max_retransmit(session, settings.max_retransmit);
-
-  endpoint->heard_from();
-  reply(response, kCreated);
-  coap_add_option(response, COAP_OPTION_LOCATION_PATH, 2,
-                  reinterpret_cast<const std::uint8_t*>("rd"));
-  coap_add_option(response, COAP_OPTION_LOCATION_PATH, registration.id.size(),
-                  reinterpret_cast<const std::uint8_t*>(registration.id.data()));
-  spdlog::info("{}: registered as rd/{} (lifetime {}s, lwm2m {}, binding {}, {} objects)",
-               endpoint->log_name(), registration.id, lifetime.count(), registration.version,
-               registration.binding, registration.objects.size());
-  context_->stats->messages_up.fetch_add(1, std::memory_order_relaxed);
-  endpoint->publish(settings.topics.register_,
-                    json{{"msgType", "register"}, {"data", registration_json(registration)}});
-  if (settings.auto_observe_all || !settings.auto_observe_paths.empty()) auto_observe(*endpoint);
-}
-
-void Lwm2mServer::auto_observe(Endpoint& endpoint) {
-  const auto& settings = context_->settings;
-  const auto& paths =
-      settings.auto_observe_all ? endpoint.registration().objects : settings.auto_observe_paths;
-  std::vector<Command> commands;
-  for (const auto& path : paths) {
-    auto command = parse_command(dump(json{{"msgType", "observe"}, {"data", {{"path", path}}}}),
-                                 *context_->registry);
-    // Only what the device registered and the gateway can decode is observed.
-    if (!command.ok()) {
-      spdlog::debug("{}: no auto-observe of {}: {}", endpoint.log_name(), path, command.error);
-      continue;
-    }
-    commands.push_back(std::move(command));
-  }
-  // Posted: the device gets its 2.01 before the first Observe.
-  asio::post(io_, [self = shared_from_this(), id = endpoint.registration().id,
-                   commands = std::move(commands)]() mutable {
-    auto endpoint = self->find(id);
-    if (!endpoint || self->stopped_) return;
-    for (auto& command : commands) self->send(*endpoint, std::move(command));
-  });
-}
-
-void Lwm2mServer::update(Endpoint& endpoint, coap_session_t* session, const coap_pdu_t* pdu,
-                         coap_pdu_t* response) {
-  const auto& settings = context_->settings;
-  const auto refuse = [&](std::uint8_t code, const std::string& why) {
-    context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("{}: update refused: {}", endpoint.log_name(), why);
-    reply(response, code, why);
-  };
-  auto query = parse_registration_query(coap::options(pdu, COAP_OPTION_URI_QUERY));
-  if (!query) return refuse(kBadRequest, query.error());
-  if (query->endpoint || query->version)
-    return refuse(kBadRequest, "ep and lwm2m are not update parameters");
-  std::optional<std::chrono::seconds> lifetime;
-  if (query->lifetime) {
-    lifetime = std::chrono::seconds(*query->lifetime);
-    if (*lifetime < settings.lifetime_min || *lifetime > settings.lifetime_max) {
-      return refuse(kBadRequest, "lifetime out of range");
-    }
-  }
-  const auto payload = coap::body(pdu);
-  std::optional<ObjectLinks> links;
-  if (!payload.empty()) {
-    if (const auto format = content_format_of(pdu); format && *format != kLinkFormat) {
-      return refuse(kUnsupportedFormat, "object links must be link format");
-    }
-    auto parsed = parse_object_links(payload);
-    if (!parsed) return refuse(kBadRequest, parsed.error());
-    links = std::move(*parsed);
-  }
-  auto& registration = endpoint.registration();
-  if (lifetime) registration.lifetime = *lifetime;
-  if (query->binding) {
-    registration.binding = *query->binding;
-    registration.queue_mode =
-        query->queue_mode || registration.binding.find('Q') != std::string::npos;
-  }
-  if (links) {
-    registration.alternate_path = links->alternate_path;
-    registration.objects = std::move(links->objects);
-  }
-  endpoint.move_to(session);
-  endpoint.refresh();
-  woke_up(endpoint);
-  reply(response, kChanged);
-  spdlog::debug("{}: registration updated", endpoint.log_name());
-  context_->stats->messages_up.fetch_add(1, std::memory_order_relaxed);
-  if (links || settings.update_publish_condition == UpdatePublishCondition::Always) {
-    endpoint.publish(settings.topics.update,
-                     json{{"msgType", "update"}, {"data", registration_json(registration)}});
-  }
-}
-
-void Lwm2mServer::deregister(Endpoint& endpoint, coap_pdu_t* response) {
-  reply(response, kDeleted);
-  spdlog::info("{}: deregistered", endpoint.log_name());
-  endpoint.close(broker::CloseKind::Normal, "lwm2m deregistration");
-}
-
-void Lwm2mServer::ended(const std::string& registration_id, const void* endpoint) {
-  const auto found = registrations_.find(registration_id);
-  if (found == registrations_.end() || found->second.get() != endpoint) return;
-  const auto name = found->second->registration().endpoint;
-  registrations_.erase(found);
-  if (auto by_name = by_endpoint_.find(name);
-      by_name != by_endpoint_.end() && by_name->second == registration_id) {
-    by_endpoint_.erase(by_name);
-  }
-  drop_state_of(registration_id);
-}
-
-void Lwm2mServer::drop_state_of(const std::string& registration_id) {
-  // Nobody is left to publish answers to: libcoap's retransmissions of these requests run out
-  // on their own, and their late answers find no token.
-  std::erase_if(pending_,
-                [&](const auto& entry) { return entry.second.registration_id == registration_id; });
-  std::erase_if(observations_,
-                [&](const auto& entry) { return entry.second.registration_id == registration_id; });
-}
-
 // --- Device Management and Information Reporting ---------------------------------------------
 
 void Lwm2mServer::command(const std::string& registration_id, std::string payload) {
@@ -483,7 +280,7 @@ void Lwm2mServer::command(const std::string& registration_id, std::string payloa
 
 void Lwm2mServer::handle_command(const std::shared_ptr<Endpoint>& endpoint,
                                  const std::string& payload) {
-  auto command = parse_command(payload, *context_->registry);
+  auto command = parse_command(payload, *context_->registry->get());
   if (!command.ok()) {
     context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("{}: command refused: {}", endpoint->log_name(), command.error);
@@ -541,8 +338,33 @@ void Lwm2mServer::send(Endpoint& endpoint, Command command) {
   }
   if (token.empty() || pending_.contains(token)) token = new_token();
 
-  coap::PduPtr pdu(coap_new_pdu(COAP_MESSAGE_CON, method_code(request.method), session));
-  if (!pdu) return respond(endpoint, command, kServiceUnavailable);
+  // A payload over one block goes block-wise (RFC 7959 §2.5), starting with NUM 0 at 1024.
+  std::optional<Block> block1;
+  if (request.payload.size() > kMaxBlockPayload) block1 = Block{0, true, szx_for(kMaxBlockPayload)};
+  auto pdu = make_request(endpoint, request, token, std::nullopt, block1);
+  if (!pdu) {
+    spdlog::warn("{}: '{}' payload of {} bytes does not fit one datagram", endpoint.log_name(),
+                 kind_of(command), request.payload.size());
+    return respond(endpoint, command, kTooLarge);
+  }
+  spdlog::debug("{}: {} {}", endpoint.log_name(), kind_of(command), path_text);
+  pending_.insert_or_assign(token, Pending{endpoint.registration().id, command, command_deadline(),
+                                           std::nullopt, block1});
+  ++endpoint.in_flight;
+  // libcoap may report a failure through the NACK handler inside coap_send().
+  if (coap_send(session, pdu.release()) == COAP_INVALID_MID) {
+    if (pending_.erase(token) > 0) {
+      --endpoint.in_flight;
+      respond(endpoint, command, kServiceUnavailable);
+    }
+  }
+}
+
+coap::PduPtr Lwm2mServer::make_request(Endpoint& endpoint, const DeviceRequest& request,
+                                       const std::string& token, std::optional<Block> block2,
+                                       std::optional<Block> block1) {
+  coap::PduPtr pdu(coap_new_pdu(COAP_MESSAGE_CON, method_code(request.method), endpoint.session()));
+  if (!pdu) return nullptr;
   coap_add_token(pdu.get(), token.size(), reinterpret_cast<const std::uint8_t*>(token.data()));
   // Options in ascending number: Observe (6), Uri-Path (11), Content-Format (12),
   // Uri-Query (15), Accept (17).
@@ -571,26 +393,17 @@ void Lwm2mServer::send(Endpoint& endpoint, Command command) {
                     reinterpret_cast<const std::uint8_t*>(item.data()));
   }
   if (request.accept) coap::add_uint_option(pdu.get(), COAP_OPTION_ACCEPT, *request.accept);
-  if (!request.payload.empty() &&
-      !coap_add_data(pdu.get(), request.payload.size(), request.payload.data())) {
-    spdlog::warn("{}: '{}' payload of {} bytes does not fit one datagram", endpoint.log_name(),
-                 kind_of(command), request.payload.size());
-    return respond(endpoint, command, kTooLarge);
+  if (block2) add_block_option(pdu.get(), COAP_OPTION_BLOCK2, *block2);  // 23, after Accept
+  std::span<const std::uint8_t> payload(request.payload);
+  if (block1) {
+    add_block_option(pdu.get(), COAP_OPTION_BLOCK1, *block1);  // 27
+    const auto offset = std::min(block1->offset(), payload.size());
+    payload = payload.subspan(offset, std::min(block1->size(), payload.size() - offset));
   }
-  const auto& settings = context_->settings;
-  const auto deadline =
-      std::chrono::steady_clock::now() + transmit_wait(settings) + settings.command_timeout;
-  const auto registration_id = endpoint.registration().id;
-  spdlog::debug("{}: {} {}", endpoint.log_name(), kind_of(command), path_text);
-  pending_.insert_or_assign(token, Pending{registration_id, command, deadline});
-  ++endpoint.in_flight;
-  // libcoap may report a failure through the NACK handler inside coap_send().
-  if (coap_send(session, pdu.release()) == COAP_INVALID_MID) {
-    if (pending_.erase(token) > 0) {
-      --endpoint.in_flight;
-      respond(endpoint, command, kServiceUnavailable);
-    }
+  if (!payload.empty() && !coap_add_data(pdu.get(), payload.size(), payload.data())) {
+    return nullptr;
   }
+  return pdu;
 }
 
 coap_response_t Lwm2mServer::on_response(coap_session_t*, const coap_pdu_t* received) {
@@ -617,7 +430,15 @@ coap_response_t Lwm2mServer::on_response(coap_session_t*, const coap_pdu_t* rece
     const auto observation = found->second;
     // A notification without Observe (usually an error) ends the observation (RFC 7641 §3.2).
     if (!sequence) observations_.erase(found);
-    notification(*endpoint, observation, received, sequence.value_or(0));
+    const auto code = static_cast<std::uint8_t>(coap_pdu_get_code(received));
+    if (const auto block2 = block_option(received, COAP_OPTION_BLOCK2);
+        sequence && code == kContent && block2 && block2->more) {
+      start_notification_transfer(*endpoint, token, observation, received);
+      return COAP_RESPONSE_OK;
+    }
+    context_->stats->messages_up.fetch_add(1, std::memory_order_relaxed);
+    notification(*endpoint, observation,
+                 Answer{code, coap::body(received), content_format_of(received), sequence, token});
     return COAP_RESPONSE_OK;
   }
   // Unknown token: a cancelled observation's notification or a stray answer. The RST libcoap
@@ -628,41 +449,74 @@ coap_response_t Lwm2mServer::on_response(coap_session_t*, const coap_pdu_t* rece
 void Lwm2mServer::answer(Endpoint& endpoint, Pending pending, const coap_pdu_t* received,
                          const std::string& token) {
   const auto code = static_cast<std::uint8_t>(coap_pdu_get_code(received));
-  auto& command = pending.command;
+  if (pending.sent_block && code == kContinue) {
+    return send_next_block(endpoint, std::move(pending), received);
+  }
+  // A first answer to a GET that is a block other than a whole NUM 0 is block-wise (and checked
+  // so); only GETs are repeated for the next blocks.
+  const auto block2 = block_option(received, COAP_OPTION_BLOCK2);
+  if (pending.transfer || (code == kContent && pending.command.request.method == Method::Get &&
+                           block2 && (block2->more || block2->num != 0))) {
+    return receive_block(endpoint, std::move(pending), received, token);
+  }
   context_->stats->messages_up.fetch_add(1, std::memory_order_relaxed);
+  conclude(endpoint, pending,
+           Answer{code, coap::body(received), content_format_of(received),
+                  coap::observe_value(received), token});
+}
+
+void Lwm2mServer::conclude(Endpoint& endpoint, const Pending& pending, const Answer& answer) {
+  const auto& command = pending.command;
   std::optional<json> content;
-  if (code == kContent &&
+  if (answer.code == kContent &&
       (command.kind == CommandKind::Read || command.kind == CommandKind::Observe ||
        command.kind == CommandKind::CancelObserve || command.kind == CommandKind::Discover)) {
-    content = decode_content(received, command.request.path, command.kind == CommandKind::Discover);
-    if (!content) return respond(endpoint, command, kBadGateway);
-    if (command.kind == CommandKind::Observe && coap::observe_value(received)) {
-      auto echo = command.echo;
-      observations_.insert_or_assign(token, Observation{pending.registration_id, std::move(echo),
-                                                        command.req_path, command.request.path});
+    content = decode_content(answer, command.request.path, command.kind == CommandKind::Discover);
+    if (!content) {
+      // A block-wise observe is known from its first block: an undecodable whole observes
+      // nothing.
+      if (command.kind == CommandKind::Observe) observations_.erase(answer.token);
+      return respond(endpoint, command, kBadGateway);
+    }
+    if (command.kind == CommandKind::Observe && answer.observe) {
+      auto request = command.request;
+      request.observe.reset();
+      observations_.insert_or_assign(
+          answer.token, Observation{pending.registration_id, command.echo, command.req_path,
+                                    command.request.path, std::move(request)});
     }
   }
-  respond(endpoint, command, code, content);
+  respond(endpoint, command, answer.code, content);
 }
 
 void Lwm2mServer::notification(Endpoint& endpoint, const Observation& observation,
-                               const coap_pdu_t* received, std::uint32_t sequence) {
-  const auto code = static_cast<std::uint8_t>(coap_pdu_get_code(received));
-  context_->stats->messages_up.fetch_add(1, std::memory_order_relaxed);
+                               const Answer& answer) {
   std::optional<json> content;
-  if (code == kContent) {
-    content = decode_content(received, observation.path, false);
+  if (answer.code == kContent) {
+    content = decode_content(answer, observation.path, false);
     if (!content) return;  // logged; the next notification may be better
   }
-  auto message = response_message(observation.echo, observation.req_path, code, content);
+  auto message = response_message(observation.echo, observation.req_path, answer.code, content);
   message["msgType"] = "notify";
-  message["seqNum"] = sequence;
+  message["seqNum"] = answer.observe.value_or(0);
   endpoint.publish(context_->settings.topics.notify, message);
 }
 
-std::optional<json> Lwm2mServer::decode_content(const coap_pdu_t* received, const Path& path,
+void Lwm2mServer::give_up(Endpoint& endpoint, const Pending& pending, std::uint8_t code) {
+  if (pending.transfer) {
+    // The rest of a notification has nobody waiting for it: the next notification will do.
+    if (pending.transfer->notification) return;
+    // An observe whose first answer never completed observes nothing.
+    if (pending.command.kind == CommandKind::Observe) {
+      observations_.erase(pending.transfer->first_token);
+    }
+  }
+  respond(endpoint, pending.command, code);
+}
+
+std::optional<json> Lwm2mServer::decode_content(const Answer& answer, const Path& path,
                                                 bool links) {
-  const auto payload = coap::body(received);
+  const std::string_view payload = answer.payload;
   if (links) {
     if (payload.empty()) return json::array();
     auto list = discover_json(payload);
@@ -670,10 +524,10 @@ std::optional<json> Lwm2mServer::decode_content(const coap_pdu_t* received, cons
       spdlog::warn("lwm2m gateway: discover answer for {} is not link format", path.to_string());
     return list;
   }
-  const auto format = content_format_of(received).value_or(content_format::kTextPlain);
+  const auto format = answer.content_format.value_or(content_format::kTextPlain);
   const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(payload.data()),
                                             payload.size());
-  auto values = decode(format, bytes, path, type_lookup(*context_->registry));
+  auto values = decode(format, bytes, path, type_lookup(*context_->registry->get()));
   if (!values) {
     context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("lwm2m gateway: undecodable content (format {}) for {}: {}", format,
@@ -698,7 +552,7 @@ void Lwm2mServer::on_nack(coap_session_t*, const coap_pdu_t* sent, coap_nack_rea
                timeout                   ? "no answer"
                : reason == COAP_NACK_RST ? "reset by the device"
                                          : "not sent");
-  respond(*endpoint, pending.command, timeout ? kGatewayTimeout : kServiceUnavailable);
+  give_up(*endpoint, pending, timeout ? kGatewayTimeout : kServiceUnavailable);
 }
 
 }  // namespace gatemq::gateway::lwm2m

@@ -1,10 +1,8 @@
 #include "gateways/lwm2m/settings.hpp"
 
-#include <stdexcept>
 #include <system_error>
 
 #include "core/config/config.hpp"
-#include "core/config/values.hpp"
 #include "gateways/lwm2m/path.hpp"
 
 #ifndef GATEMQ_LWM2M_XML_DIR
@@ -15,12 +13,6 @@ namespace gatemq::gateway::lwm2m {
 
 namespace {
 
-[[noreturn]] void bad_value(GatewayConfig& config, std::string_view key, const std::string& value,
-                            std::string_view why) {
-  throw config::ConfigError(config.prefix() + std::string(key) + ": '" + value + "' is not " +
-                            std::string(why));
-}
-
 std::chrono::seconds read_seconds(GatewayConfig& config, std::string_view key,
                                   std::chrono::seconds fallback) {
   return std::chrono::duration_cast<std::chrono::seconds>(config.duration(key, fallback));
@@ -28,7 +20,7 @@ std::chrono::seconds read_seconds(GatewayConfig& config, std::string_view key,
 
 std::string read_topic(GatewayConfig& config, std::string_view key, const std::string& fallback) {
   auto topic = config.text(key, fallback);
-  if (topic.empty()) bad_value(config, key, topic, "a topic");
+  if (topic.empty()) config.bad_value(key, topic, "a topic");
   return topic;
 }
 
@@ -46,7 +38,7 @@ void read_auto_observe(GatewayConfig& config, Lwm2mSettings& settings) {
     auto item = rest.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!Path::parse(item)) bad_value(config, "auto_observe", text, "off, on or a list of paths");
+    if (!Path::parse(item)) config.bad_value("auto_observe", text, "off, on or a list of paths");
     settings.auto_observe_paths.emplace_back(item);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
   }
@@ -60,16 +52,23 @@ std::filesystem::path default_xml_dir() {
   return GATEMQ_LWM2M_XML_DIR;
 }
 
+// The seed turns DTLS on by naming lwm2m.certfile / lwm2m.keyfile; lwm2m.dtls.port moves it or
+// turns it on for PSK alone (psk.file.path). 5784 pairs with 5783 as CoAP's 5684 with 5683.
+constexpr coap::DtlsKeys kDtlsKeys{.port = "dtls.port",
+                                   .certfile = "certfile",
+                                   .keyfile = "keyfile",
+                                   .cacertfile = "cacertfile",
+                                   .verify = "dtls.verify",
+                                   .fail_if_no_peer_cert = "dtls.fail_if_no_peer_cert",
+                                   .extra_endpoints = {},
+                                   .default_port = 5784,
+                                   .certfile_enables = true};
+
 std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
                                            const config::Settings& broker_settings) {
   Lwm2mSettings settings;
   const bool enabled = config.boolean("enable", true);
-  const auto port = config.text("port", "5783");
-  try {
-    std::tie(settings.bind_address, settings.port) = config::values::listen_address(port);
-  } catch (const std::invalid_argument& e) {
-    bad_value(config, "port", port, e.what());
-  }
+  std::tie(settings.bind_address, settings.port) = config.address("port", "5783");
   settings.lifetime_min = read_seconds(config, "lifetime_min", settings.lifetime_min);
   settings.lifetime_max = read_seconds(config, "lifetime_max", settings.lifetime_max);
   if (settings.lifetime_min < std::chrono::seconds(1)) {
@@ -92,7 +91,7 @@ std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
   } else if (condition == "always") {
     settings.update_publish_condition = UpdatePublishCondition::Always;
   } else {
-    bad_value(config, "update_msg_publish_condition", condition, "contains_object_list or always");
+    config.bad_value("update_msg_publish_condition", condition, "contains_object_list or always");
   }
   const auto xml_dir = config.text("xml_dir", "");
   settings.xml_dir = xml_dir.empty() ? default_xml_dir() : std::filesystem::path(xml_dir);
@@ -111,10 +110,11 @@ std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
   if (settings.command_timeout < std::chrono::seconds(1)) {
     throw config::ConfigError(config.prefix() + "command_timeout: must be at least 1s");
   }
-  // Documented by the seed, not acted on yet: DTLS and running behind a CoAP proxy.
-  for (const auto* key : {"certfile", "keyfile", "cacertfile", "dtls.port", "lb"}) {
-    config.ignore(key);
-  }
+  settings.dtls = coap::read_dtls_settings(config, kDtlsKeys, broker_settings);
+  const bool identity_is_endpoint = config.boolean("dtls.identity_is_endpoint", false);
+  if (settings.dtls) settings.dtls->identity_is_endpoint = identity_is_endpoint;
+  // Documented by the seed, not acted on yet: running behind a CoAP proxy.
+  config.ignore("lb");
   config.finish();
   if (!enabled) return std::nullopt;
   return settings;

@@ -12,6 +12,7 @@
 
 #include "core/config/settings.hpp"
 #include "core/gateway/gateway_config.hpp"
+#include "gateways/coap/dtls_settings.hpp"
 
 namespace gatemq::gateway::lwm2m {
 
@@ -46,6 +47,7 @@ struct Lwm2mSettings {
   unsigned max_retransmit = 4;
   // A device that acknowledged a request but never sent its separate response.
   std::chrono::milliseconds command_timeout{93000};
+  std::optional<coap::DtlsSettings> dtls;  // a second, DTLS endpoint in the same context
 };
 
 // The shipped object definitions: `lwm2m_xml/` in the working directory when there is one (a

@@ -2,59 +2,21 @@
 device simulator answers reads and observations in SenML CBOR and the gateway publishes the
 same JSON it does for the other formats. The command JSON has no Accept field, so the device is
 configured to prefer CBOR (read_format) rather than asked for it."""
-import json
 from dataclasses import replace
 
 import pytest
 
-from lwm2m_device import CREATED, SENML_CBOR, Device
+from lwm2m_app import device, mqtt  # noqa: F401 (fixtures)
+from lwm2m_app import registered as register_device
+from lwm2m_device import SENML_CBOR
 
 pytestmark = pytest.mark.gatemq_only
 
 
-@pytest.fixture
-def device(broker):
-    created = []
-
-    def make(endpoint="dev1", **kwargs):
-        made = Device(broker.lwm2m_port, endpoint=endpoint, **kwargs)
-        created.append(made)
-        return made
-
-    yield make
-    for made in created:
-        made.close()
-
-
-@pytest.fixture
-def mqtt(paho):
-    """An MQTT peer watching every lwm2m topic, with JSON helpers (as in
-    test_lwm2m_gateway.py)."""
-    client = paho("lwm2m-app")
-    client.subscribe("lwm2m/#", 1)
-
-    def expect(topic):
-        message = client.expect()
-        while "/dn/" in message.topic or message.topic.endswith("/command"):
-            message = client.expect()  # the client's own commands, seen through lwm2m/#
-        assert message.topic == topic, (message.topic, message.payload)
-        return json.loads(message.payload)
-
-    def command(endpoint, document, topic=None):
-        payload = document if isinstance(document, (str, bytes)) else json.dumps(document)
-        client.publish(topic or f"lwm2m/{endpoint}/dn/cmd", payload, qos=1)
-        return expect(f"lwm2m/{endpoint}/up/resp")
-
-    client.expect_json = expect
-    client.command = command
-    return client
-
-
 def registered(device, mqtt, endpoint="dev1", **kwargs):
-    made = device(endpoint, version="1.1", read_format=SENML_CBOR, **kwargs)
-    assert made.register().code == CREATED
-    assert mqtt.expect_json(f"lwm2m/{endpoint}/up/resp")["msgType"] == "register"
-    return made
+    """A LwM2M 1.1 simulator that answers in SenML CBOR, registered."""
+    return register_device(device, mqtt, endpoint, version="1.1", read_format=SENML_CBOR,
+                           **kwargs)
 
 
 def make_readable(device, object_id, resource_id):

@@ -8,56 +8,13 @@ import time
 import pytest
 
 from coap_raw import CON, DELETE, POST, encode
+from lwm2m_app import device, mqtt, registered  # noqa: F401 (fixtures)
 from lwm2m_device import (BAD_REQUEST, CHANGED, CREATED, DELETED, LINK_FORMAT, NOT_FOUND,
-                          OMA_JSON, TEXT, TLV, Device)
+                          OMA_JSON, TEXT, TLV)
 
 pytestmark = pytest.mark.gatemq_only
 
 UNSUPPORTED_CONTENT_FORMAT = 0x8F
-
-
-@pytest.fixture
-def device(broker):
-    created = []
-
-    def make(endpoint="dev1", **kwargs):
-        made = Device(broker.lwm2m_port, endpoint=endpoint, **kwargs)
-        created.append(made)
-        return made
-
-    yield make
-    for made in created:
-        made.close()
-
-
-@pytest.fixture
-def mqtt(paho):
-    """An MQTT peer watching every lwm2m topic, with JSON helpers."""
-    client = paho("lwm2m-app")
-    client.subscribe("lwm2m/#", 1)
-
-    def expect(topic):
-        message = client.expect()
-        while "/dn/" in message.topic or message.topic.endswith("/command"):
-            message = client.expect()  # the client's own commands, seen through lwm2m/#
-        assert message.topic == topic, (message.topic, message.payload)
-        return json.loads(message.payload)
-
-    def command(endpoint, document, topic=None):
-        payload = document if isinstance(document, (str, bytes)) else json.dumps(document)
-        client.publish(topic or f"lwm2m/{endpoint}/dn/cmd", payload, qos=1)
-        return expect(f"lwm2m/{endpoint}/up/resp")
-
-    client.expect_json = expect
-    client.command = command
-    return client
-
-
-def registered(device, mqtt, endpoint="dev1", **kwargs):
-    made = device(endpoint, **kwargs)
-    assert made.register().code == CREATED
-    assert mqtt.expect_json(f"lwm2m/{endpoint}/up/resp")["msgType"] == "register"
-    return made
 
 
 def wait_for_log(broker, text, timeout=10):
@@ -495,3 +452,43 @@ def test_mountpoint_applies_both_ways(broker, paho, device):
     while (message := app.expect()).topic != "site/dev1/lwm2m/dev1/up/resp":
         pass
     assert json.loads(message.payload)["data"]["content"] == [{"path": "/3/0/9", "value": 95}]
+
+
+# ---- object definitions reloaded without a restart (gatemq ctl reload, POST /reload, SIGHUP) ----
+
+@pytest.fixture
+def shipped_objects(tmp_path):
+    """lwm2m_xml/ in the broker's working directory (its default xml_dir) with the shipped
+    objects only. Requested before `broker`, so it exists when the broker starts."""
+    import shutil
+    from conftest import REPO
+    directory = tmp_path / "lwm2m_xml"
+    shutil.copytree(REPO / "lwm2m_xml", directory)
+    return directory
+
+
+def test_reload_reads_xml_dir_again_without_dropping_devices(shipped_objects, broker, mqtt,
+                                                            device):
+    """An operator drops a new object definition into xml_dir and reloads: the registered device
+    stays, and the next command is typed by the new definition."""
+    from mgmt_api import Api
+    registered(device, mqtt)
+    read = {"reqID": 60, "msgType": "read", "data": {"path": "/3303/0/5700"}}
+    assert mqtt.command("dev1", read)["data"]["code"] == "4.00"  # no definition yet
+
+    (shipped_objects / "temperature.xml").write_text(TEMPERATURE_XML)
+    api = Api(broker)
+    assert "lwm2m.xml_dir" in api.ok("POST", "/reload", {})["data"]["reloaded"]
+    assert mqtt.command("dev1", read) == {
+        "reqID": 60, "msgType": "read",
+        "data": {"reqPath": "/3303/0/5700", "code": "2.05", "codeMsg": "content",
+                 "content": [{"path": "/3303/0/5700", "value": 21.5}]}}
+    assert [c["clientid"] for c in api.get("/gateways/lwm2m/clients")] == ["dev1"]
+    # Nothing changed on disk: nothing to report.
+    assert "lwm2m.xml_dir" not in api.ok("POST", "/reload", {})["data"]["reloaded"]
+    # An emptied directory is refused, and the definitions in force stay.
+    for file in shipped_objects.iterdir():
+        file.unlink()
+    status, envelope, _ = api.request("POST", "/reload", {})
+    assert status == 400 and "no object definitions" in envelope["message"], envelope
+    assert mqtt.command("dev1", read)["data"]["code"] == "2.05"

@@ -62,8 +62,42 @@ TEST(Lwm2mSettings, SeedKeys) {
   EXPECT_EQ(settings->topics.update, "u/%e");
   EXPECT_EQ(settings->update_publish_condition, UpdatePublishCondition::Always);
   EXPECT_EQ(settings->xml_dir, "etc/lwm2m_xml");
-  // DTLS files and lb are accepted and listed as ignored.
-  EXPECT_EQ(section.ignored().size(), 3u);
+  // The seed's certificate keys turn DTLS on at 5784; only lb is accepted and ignored.
+  ASSERT_TRUE(settings->dtls);
+  EXPECT_EQ(settings->dtls->port, 5784);
+  EXPECT_EQ(settings->dtls->certfile, "etc/certs/cert.pem");
+  EXPECT_EQ(settings->dtls->keyfile, "etc/certs/key.pem");
+  EXPECT_EQ(section.ignored().size(), 1u);
+}
+
+TEST(Lwm2mSettings, DtlsIsOffUntilConfigured) {
+  EXPECT_FALSE(load("")->dtls);
+  EXPECT_FALSE(load("lwm2m.dtls.verify = verify_peer\n")->dtls);
+}
+
+TEST(Lwm2mSettings, DtlsPortWithThePskTable) {
+  auto settings = load("psk.file.path = etc/psk.txt\nlwm2m.dtls.port = 127.0.0.1:15784\n");
+  ASSERT_TRUE(settings && settings->dtls);
+  EXPECT_EQ(settings->dtls->bind_address, "127.0.0.1");
+  EXPECT_EQ(settings->dtls->port, 15784);
+  EXPECT_TRUE(settings->dtls->certfile.empty());
+  EXPECT_FALSE(settings->dtls->verify);
+  EXPECT_FALSE(settings->dtls->identity_is_endpoint);
+  settings = load(
+      "psk.file.path = etc/psk.txt\nlwm2m.dtls.port = 5784\n"
+      "lwm2m.dtls.identity_is_endpoint = true\n");
+  EXPECT_TRUE(settings->dtls->identity_is_endpoint);
+}
+
+TEST(Lwm2mSettings, DtlsMistakes) {
+  // Neither a certificate nor the PSK table: nothing to secure a session with.
+  EXPECT_THROW(load("lwm2m.dtls.port = 5784\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.certfile = c.pem\n"), config::ConfigError);  // no keyfile
+  EXPECT_THROW(load("lwm2m.keyfile = k.pem\nlwm2m.dtls.port = 5784\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.certfile = c.pem\nlwm2m.keyfile = k.pem\nlwm2m.dtls.verify = yes\n"),
+               config::ConfigError);
+  EXPECT_THROW(load("lwm2m.certfile = c.pem\nlwm2m.keyfile = k.pem\nlwm2m.dtls.port = x\n"),
+               config::ConfigError);
 }
 
 TEST(Lwm2mSettings, AutoObserveOn) {
