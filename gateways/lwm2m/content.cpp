@@ -265,20 +265,11 @@ Result<Payload> encode_batch_unchecked(const Path& base, std::span<const BatchIt
     return Error{"a batch needs an object, object instance or resource base path, not " +
                  base.to_string()};
   }
+  auto checked = batch_leaves(base, items);
+  if (!checked) return Error{checked.error()};
   std::map<Path, Bytes> leaves;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const auto& item = items[i];
-    const auto where = "item " + std::to_string(i) + " (" + excerpt(item.path) + "): ";
-    auto path = base.join(item.path);
-    if (!path) return Error{where + path.error()};
-    if (path->depth() < 3) {
-      return Error{where + path->to_string() + " is not a resource or resource instance"};
-    }
-    auto canonical = canonical_value(item.type, item.value);
-    if (!canonical) return Error{where + canonical.error()};
-    if (!leaves.emplace(*path, value_to_tlv_bytes(item.type, *canonical)).second) {
-      return Error{where + "duplicate path " + path->to_string()};
-    }
+  for (const auto& [path, leaf] : *checked) {
+    leaves.emplace(path, value_to_tlv_bytes(leaf.type, leaf.value));
   }
 
   std::vector<tlv::Entry> top;

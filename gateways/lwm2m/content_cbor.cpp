@@ -418,33 +418,15 @@ void write_value(CborWriter& out, ResourceType type, const json& value) {
   }
 }
 
-struct TypedValue {
-  ResourceType type;
-  json value;
-};
-
 Result<Payload> encode_senml_cbor_unchecked(const Path& base, std::span<const BatchItem> items) {
-  std::map<Path, TypedValue> leaves;  // path order, duplicates refused
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const auto& item = items[i];
-    const auto where = "item " + std::to_string(i) + " (" + excerpt(item.path) + "): ";
-    auto path = base.join(item.path);
-    if (!path) return Error{where + path.error()};
-    if (path->depth() < 3) {
-      return Error{where + path->to_string() + " is not a resource or resource instance"};
-    }
-    auto canonical = canonical_value(item.type, item.value);
-    if (!canonical) return Error{where + canonical.error()};
-    if (!leaves.emplace(*path, TypedValue{item.type, std::move(canonical).value()}).second) {
-      return Error{where + "duplicate path " + path->to_string()};
-    }
-  }
+  auto leaves = batch_leaves(base, items);
+  if (!leaves) return Error{leaves.error()};
   // The base path is the first record's base name; names are relative to it.
   const std::string base_name = base.is_root() ? "/" : base.to_string() + "/";
   CborWriter out;
-  out.head(Major::Array, leaves.size());
+  out.head(Major::Array, leaves->size());
   bool first = true;
-  for (const auto& [path, typed] : leaves) {
+  for (const auto& [path, typed] : *leaves) {
     out.head(Major::Map, first ? 3 : 2);
     if (first) {
       out.integer(kBaseNameLabel);

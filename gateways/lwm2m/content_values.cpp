@@ -334,4 +334,23 @@ Result<bool> Collector::add(const Path& path, Result<json> value) {
   return true;
 }
 
+Result<std::map<Path, BatchLeaf>> batch_leaves(const Path& base, std::span<const BatchItem> items) {
+  std::map<Path, BatchLeaf> leaves;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    const auto where = "item " + std::to_string(i) + " (" + excerpt(item.path) + "): ";
+    auto path = base.join(item.path);
+    if (!path) return Error{where + path.error()};
+    if (path->depth() < 3) {
+      return Error{where + path->to_string() + " is not a resource or resource instance"};
+    }
+    auto canonical = canonical_value(item.type, item.value);
+    if (!canonical) return Error{where + canonical.error()};
+    if (!leaves.emplace(*path, BatchLeaf{item.type, std::move(canonical).value()}).second) {
+      return Error{where + "duplicate path " + path->to_string()};
+    }
+  }
+  return leaves;
+}
+
 }  // namespace gatemq::gateway::lwm2m::detail

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -95,6 +96,18 @@ std::optional<ResourceType> known_value_type(const TypeLookup& lookup, const Pat
 
 // `path` cut down to at most `depth` levels.
 Path truncated(Path path, std::size_t depth);
+
+// ---- Encoding: batches -------------------------------------------------------------------------
+
+// One checked value of a batch write, at its full path.
+struct BatchLeaf {
+  ResourceType type = ResourceType::String;
+  nlohmann::json value;  // canonical
+};
+
+// The items of a batch under `base`, in path order, each a resource or resource instance with a
+// canonical value and given once; or the first item that is not, named in the error.
+Result<std::map<Path, BatchLeaf>> batch_leaves(const Path& base, std::span<const BatchItem> items);
 
 // ---- Decoding: the path rules ------------------------------------------------------------------
 
