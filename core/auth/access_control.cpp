@@ -193,7 +193,8 @@ void AccessControl::forget(const std::string& client_id) {
 }
 
 void AccessControl::reload_acl() {
-  auto rules = std::make_shared<const AclRules>(AclRules::load(settings_.acl.file));
+  // The same rules as at start-up: the default file may be missing, a configured one may not.
+  auto rules = load_rules(settings_.acl.file);
   {
     std::lock_guard lock(rules_mutex_);
     rules_ = std::move(rules);

@@ -137,6 +137,17 @@ TEST(AccessControl, CacheServesUntilReload) {
   EXPECT_EQ(control.acl_rule_count(), 1u) << "a bad file keeps the rules in force";
 }
 
+TEST(AccessControl, ReloadWithoutTheDefaultFileIsNoRulesAsAtStartUp) {
+  // The test runs in a directory without etc/acl.conf: start-up accepts that, so must reload.
+  ASSERT_FALSE(std::filesystem::exists("etc/acl.conf"));
+  config::Settings settings;
+  AccessControl control(settings);
+  EXPECT_NO_THROW(control.reload_acl());
+  EXPECT_EQ(control.acl_rule_count(), 0u);
+  settings.acl.file = "missing/acl.conf";  // named by the operator: its absence is an error
+  EXPECT_THROW(AccessControl{settings}, std::exception);
+}
+
 TEST(AccessControl, CacheIsBoundedPerClient) {
   TempFile file("{deny, all, publish, [\"d/#\"]}.\n");
   auto settings = with_acl(file);
