@@ -91,6 +91,9 @@ class Channel final : public broker::SessionSink, public std::enable_shared_from
   void handle_pubrec(const Pubrec& pubrec);
   void handle_pubcomp(const Pubcomp& pubcomp);
   void handle_subscribe(const Subscribe& subscribe);
+  // After a negative answer to a PUBLISH or SUBSCRIBE the ACL denied: with acl_deny_action =
+  // disconnect (the client's zone, else global) the device gets a DISCONNECT, as MQTT clients do.
+  void denied(std::string_view what);
   void handle_unsubscribe(const Unsubscribe& unsubscribe);
   void handle_will_update(const WillTopicUpd& update);
   void handle_will_message_update(const WillMsgUpd& update);

@@ -3,6 +3,7 @@
 // device sleeps or while a REGISTER waits for its REGACK.
 #include <spdlog/spdlog.h>
 
+#include "core/mqtt/reason_code.hpp"
 #include "core/router/topic.hpp"
 #include "gateways/mqtt-sn/channel.hpp"
 
@@ -63,7 +64,8 @@ void Channel::handle_publish(const Publish& publish) {
     }
     if (!client_->publish(*name, std::move(payload), 2, retain)) {
       session->release_qos2(publish.msg_id);
-      return transmit(Puback{publish.topic_id, publish.msg_id, not_supported});
+      transmit(Puback{publish.topic_id, publish.msg_id, not_supported});
+      return denied("publish");
     }
     return transmit(Pubrec{publish.msg_id});
   }
@@ -72,6 +74,13 @@ void Channel::handle_publish(const Publish& publish) {
   if (qos == 1) {
     transmit(Puback{publish.topic_id, publish.msg_id, published ? accepted : not_supported});
   }
+  if (!published) denied("publish");
+}
+
+void Channel::denied(std::string_view what) {
+  if (!context_->broker.deny_disconnects(client_->info())) return;
+  close(broker::CloseKind::Abnormal,
+        std::string(what) + " not authorized (acl_deny_action = disconnect)", true);
 }
 
 void Channel::handle_pubrel(const Pubrel& pubrel) {
@@ -106,7 +115,9 @@ void Channel::handle_subscribe(const Subscribe& subscribe) {
   const auto granted = client_->subscribe(filter, qos);
   if (granted >= 0x80) {
     spdlog::info("{} SUBSCRIBE '{}' refused by the broker", log_name(), filter);
-    return refuse_with(not_supported);
+    refuse_with(not_supported);
+    if (granted == mqtt::rc::kNotAuthorized) denied("subscribe");
+    return;
   }
   Flags flags;
   flags.qos = granted;

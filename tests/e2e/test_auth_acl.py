@@ -282,3 +282,25 @@ def test_zone_allow_anonymous(broker):
     refused = mqtt_raw.RawClient(broker.port, V311).connect("anon")
     assert refused.reason == 5
     assert mqtt_raw.RawClient(broker.internal_port, V311).connect("anon").reason == 0
+
+
+@pytest.mark.broker_config({"zone.external.acl_deny_action": "disconnect"})
+def test_acl_deny_action_disconnects_mqttsn_devices(broker):
+    """MQTT-SN devices get the negative PUBACK / SUBACK, then a DISCONNECT, as MQTT clients get
+    DISCONNECT 0x87; without the setting they stay (test_gateway_clients_go_through_...)."""
+    from mqttsn_client import NOT_SUPPORTED, Client
+    from mqttsn_e2e import wait_for_gateway
+    use_acl(broker, '{deny, all, publish, ["forbidden/#"]}.\n'
+                    '{deny, all, subscribe, ["closed/#"]}.\n{allow, all}.\n')
+    wait_for_gateway(broker.mqttsn_port)
+    with Client(port=broker.mqttsn_port, timeout=10) as publisher:
+        publisher.connect("sn-publisher")
+        topic_id = publisher.register("forbidden/x")
+        assert publisher.publish(topic_id, b"x", qos=1) == NOT_SUPPORTED
+        publisher.expect("DISCONNECT")
+    with Client(port=broker.mqttsn_port, timeout=10) as subscriber:
+        subscriber.connect("sn-subscriber")
+        assert subscriber.subscribe("open/#")[2] == 0
+        assert subscriber.subscribe("closed/#")[2] == NOT_SUPPORTED
+        subscriber.expect("DISCONNECT")
+    assert broker.log().count("not authorized (acl_deny_action = disconnect)") == 2
