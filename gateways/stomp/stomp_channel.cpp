@@ -12,7 +12,6 @@ namespace gatemq::gateway::stomp {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 8 * 1024;
 // What this server offers in heart-beat negotiation: it can send, and accepts, one a second.
 constexpr std::chrono::milliseconds kServerHeartbeat{1000};
 
@@ -67,7 +66,7 @@ StompChannel::StompChannel(std::shared_ptr<const ChannelContext> context,
               GatewayClientOptions{"stomp", context_->listener_name, context_->zone,
                                    context_->settings.mountpoint},
               transport_->peer_host(), transport_->peer_port()),
-      read_buffer_(kReadChunk),
+      reader_(*transport_),
       idle_timer_(transport_->executor()),
       send_heartbeat_timer_(transport_->executor()),
       receive_heartbeat_timer_(transport_->executor()),
@@ -86,20 +85,18 @@ void StompChannel::start() {
 }
 
 void StompChannel::read() {
-  transport_->async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
-        if (self->state_ == State::Closed) return;
-        if (error) {
-          self->close(broker::CloseKind::Abnormal, error == asio::error::eof
-                                                       ? "connection closed by the client"
-                                                       : "read error: " + error.message());
-          return;
-        }
-        self->last_received_ = std::chrono::steady_clock::now();
-        self->input_.append(self->read_buffer_.data(), bytes);
-        if (self->process_input()) self->read();
-      });
+  reader_.read([self = shared_from_this()](const std::error_code& error, std::string_view data) {
+    if (self->state_ == State::Closed) return;
+    if (error) {
+      self->close(broker::CloseKind::Abnormal, error == asio::error::eof
+                                                   ? "connection closed by the client"
+                                                   : "read error: " + error.message());
+      return;
+    }
+    self->last_received_ = std::chrono::steady_clock::now();
+    self->input_.append(data);
+    if (self->process_input()) self->read();
+  });
 }
 
 bool StompChannel::process_input() {
@@ -117,6 +114,8 @@ bool StompChannel::process_input() {
     if (parsed.status == ParseResult::Status::Complete) handle(std::move(parsed.frame));
   }
   input_.erase(0, used);
+  // A drained connection keeps no input buffer: idle devices cost little memory.
+  if (input_.empty()) input_.shrink_to_fit();
   return state_ != State::Closed && !writer_.closing();
 }
 

@@ -15,6 +15,7 @@
 #include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/stream_reader.hpp"
 #include "core/net/stream_writer.hpp"
 #include "core/net/transport.hpp"
 #include "gateways/stomp/frame.hpp"
@@ -95,7 +96,7 @@ class StompChannel final : public net::Connection,
   State state_ = State::AwaitingConnect;
   Version version_ = Version::v10;
   std::string input_;
-  std::vector<char> read_buffer_;
+  net::StreamReader reader_;         // no read buffer of its own while idle
   broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
   std::map<std::uint32_t, Subscription> subscriptions_;  // by broker subscription id
   std::uint32_t next_subscription_ = 1;

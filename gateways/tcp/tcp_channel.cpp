@@ -8,10 +8,6 @@
 
 namespace gatemq::gateway::tcp {
 
-namespace {
-constexpr std::size_t kReadChunk = 8 * 1024;
-}  // namespace
-
 TcpChannel::TcpChannel(std::shared_ptr<const ChannelContext> context,
                        std::unique_ptr<net::Transport> transport)
     : context_(std::move(context)),
@@ -20,7 +16,7 @@ TcpChannel::TcpChannel(std::shared_ptr<const ChannelContext> context,
               GatewayClientOptions{"tcp", context_->listener_name, context_->zone,
                                    context_->settings.mountpoint},
               transport_->peer_host(), transport_->peer_port()),
-      read_buffer_(kReadChunk),
+      reader_(*transport_),
       idle_timer_(transport_->executor()),
       keepalive_timer_(transport_->executor()),
       writer_(*transport_, context_->send_timeout,
@@ -38,20 +34,18 @@ void TcpChannel::start() {
 }
 
 void TcpChannel::read() {
-  transport_->async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
-        if (self->state_ == State::Closed) return;
-        if (error) {
-          self->close(broker::CloseKind::Abnormal, error == asio::error::eof
-                                                       ? "connection closed by the device"
-                                                       : "read error: " + error.message());
-          return;
-        }
-        self->last_received_ = std::chrono::steady_clock::now();
-        self->input_.append(self->read_buffer_.data(), bytes);
-        if (self->process_input()) self->read();
-      });
+  reader_.read([self = shared_from_this()](const std::error_code& error, std::string_view data) {
+    if (self->state_ == State::Closed) return;
+    if (error) {
+      self->close(broker::CloseKind::Abnormal, error == asio::error::eof
+                                                   ? "connection closed by the device"
+                                                   : "read error: " + error.message());
+      return;
+    }
+    self->last_received_ = std::chrono::steady_clock::now();
+    self->input_.append(data);
+    if (self->process_input()) self->read();
+  });
 }
 
 bool TcpChannel::process_input() {
@@ -69,6 +63,8 @@ bool TcpChannel::process_input() {
     handle(std::move(parsed.frame));
   }
   input_.erase(0, used);
+  // A drained connection keeps no input buffer: idle devices cost little memory.
+  if (input_.empty()) input_.shrink_to_fit();
   return state_ != State::Closed;
 }
 

@@ -16,6 +16,7 @@
 #include "core/gateway/gateway_client.hpp"
 #include "core/gateway/live_value.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/stream_reader.hpp"
 #include "core/net/stream_writer.hpp"
 #include "core/net/transport.hpp"
 #include "gateways/tcp/frame.hpp"
@@ -91,7 +92,7 @@ class TcpChannel final : public net::Connection,
   GatewayClient client_;
   State state_ = State::AwaitingConnect;
   std::string input_;
-  std::vector<char> read_buffer_;
+  net::StreamReader reader_;         // no read buffer of its own while idle
   broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
   std::string dn_filter_;            // the down topic subscribed to, expanded
   std::uint8_t dn_qos_ = 0;
