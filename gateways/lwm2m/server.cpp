@@ -21,8 +21,6 @@ namespace {
 using nlohmann::json;
 
 constexpr auto kTick = std::chrono::seconds(1);
-// Commands one device may have in flight (libcoap sends them one at a time, NSTART = 1).
-constexpr std::size_t kMaxInFlight = 64;
 // Server sessions of devices that are not registered (a stray request) go after this; a
 // registered device's session is held by its Endpoint.
 constexpr unsigned kSessionTimeoutSeconds = 300;

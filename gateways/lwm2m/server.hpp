@@ -28,6 +28,10 @@ namespace gatemq::gateway::lwm2m {
 
 class Lwm2mServer final : public EndpointOwner, public std::enable_shared_from_this<Lwm2mServer> {
  public:
+  // Requests one device may have in flight, commands and their follow-up blocks together
+  // (libcoap sends them one at a time, NSTART = 1).
+  static constexpr std::size_t kMaxInFlight = 64;
+
   Lwm2mServer(std::shared_ptr<const GatewayContext> context, asio::io_context& io);
   ~Lwm2mServer() override;
 

@@ -16,7 +16,6 @@ namespace {
 
 // A device answer (a big object, firmware-like opaque data) the gateway reassembles at most.
 constexpr std::size_t kMaxAnswerSize = 1024 * 1024;
-constexpr std::size_t kMaxInFlight = 64;  // as for commands (server.cpp)
 constexpr coap_option_num_t kSize1 = 60;
 
 }  // namespace
