@@ -132,8 +132,8 @@ OpenSessionResult Broker::open_session(OpenSessionRequest request,
     if (entry.session) {
       // A session that lasts only as long as its connection (3.x clean session, v5 expiry 0)
       // ends with the connection taken over here: nothing of it may be resumed (MQTT-3.1.2-6).
-      const bool discard = request.clean_start ||
-                           (entry.session->sink() && entry.session->expiry_interval() == 0);
+      const bool discard =
+          request.clean_start || (entry.session->sink() && entry.session->expiry_interval() == 0);
       if (auto old_sink = entry.session->sink()) {
         // Takeover: the old connection is closed by the server, which is an abnormal end for
         // its will. Resuming the session before the will delay passes cancels it (spec 3.1.2.5).
@@ -165,7 +165,7 @@ OpenSessionResult Broker::open_session(OpenSessionRequest request,
       entry.created_at = now;
       entry.max_inflight = request.limits.max_inflight;
     }
-    entry.client = request.client;
+    entry.client = std::move(request.client);  // not used below
     entry.connected_at = now;
     entry.session->set_expiry_interval(request.session_expiry_seconds);
     entry.will = std::move(request.will);

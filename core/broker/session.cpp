@@ -6,7 +6,10 @@
 namespace gatemq::broker {
 
 Session::Session(std::string client_id, SessionLimits limits)
-    : client_id_(std::move(client_id)), limits_(std::move(limits)), queue_(limits_.queue) {}
+    : client_id_(std::move(client_id)),
+      limits_{limits.max_inflight, limits.upgrade_qos, limits.max_awaiting_rel,
+              limits.await_rel_timeout},
+      queue_(std::move(limits.queue)) {}
 
 void Session::attach(std::shared_ptr<SessionSink> sink, std::uint16_t receive_maximum) {
   std::lock_guard lock(mutex_);

@@ -115,8 +115,16 @@ class Session {
   bool remove_inflight_locked(std::uint16_t packet_id, InflightState expected);
   void expire_awaiting_rel_locked(std::chrono::steady_clock::time_point now);
 
+  // SessionLimits without its queue part, which queue_ keeps: one copy per session, not two.
+  struct OwnLimits {
+    std::uint16_t max_inflight;
+    bool upgrade_qos;
+    std::uint32_t max_awaiting_rel;
+    std::chrono::milliseconds await_rel_timeout;
+  };
+
   const std::string client_id_;
-  const SessionLimits limits_;
+  const OwnLimits limits_;
   mutable std::mutex mutex_;
   std::shared_ptr<SessionSink> sink_;
   std::uint16_t receive_maximum_ = 65535;

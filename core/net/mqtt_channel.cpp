@@ -16,10 +16,6 @@ using namespace std::chrono_literals;
 using broker::CloseKind;
 namespace rc = mqtt::rc;
 
-// Reads start small (most connections are idle or chatty with small packets) and the buffer
-// doubles while reads fill it, up to kMaxReadChunk for bulk senders.
-constexpr std::size_t kReadChunk = 4 * 1024;
-constexpr std::size_t kMaxReadChunk = 64 * 1024;
 constexpr auto kCloseFlushTimeout = 5s;
 constexpr std::uint32_t kV3ExpiryEndsWithConnection = 0;
 
@@ -50,13 +46,10 @@ MqttChannel::MqttChannel(broker::Broker& broker, std::unique_ptr<Transport> tran
                          std::shared_ptr<const ChannelContext> context)
     : broker_(broker),
       transport_(std::move(transport)),
+      reader_(*transport_),
       context_(std::move(context)),
       zone_(context_->zone),
-      idle_timer_(transport_->executor()),
-      keepalive_timer_(transport_->executor()),
-      retry_timer_(transport_->executor()),
-      send_timer_(transport_->executor()),
-      pause_timer_(transport_->executor()) {
+      timers_(transport_->executor(), [this](std::size_t deadline) { on_deadline(deadline); }) {
   client_.peer_host = transport_->peer_host();
   client_.peer_port = transport_->peer_port();
   client_.listener = context_->listener_name;
@@ -81,39 +74,9 @@ void MqttChannel::start() {
 // Input
 
 void MqttChannel::read() {
-  if (transport_->can_wait_readable()) {
-    // Plain TCP: wait for data without a buffer, then read into this thread's scratch buffer,
-    // so idle connections hold no read buffer.
-    transport_->async_wait_readable([self = shared_from_this()](const std::error_code& error) {
-      if (error) {
-        self->on_read(error, {});
-        return;
-      }
-      thread_local std::vector<char> scratch(kMaxReadChunk);
-      std::error_code read_error;
-      const auto bytes = self->transport_->read_now(asio::buffer(scratch), read_error);
-      if (read_error == asio::error::would_block || read_error == asio::error::try_again) {
-        self->read();
-        return;
-      }
-      self->on_read(read_error, std::string_view(scratch.data(), bytes));
-    });
-    return;
-  }
-  // A read that filled the buffer means a bulk sender: give it more room. Resized only here,
-  // between reads, never while a read into the buffer is pending.
-  if (read_buffer_.empty()) {
-    read_buffer_.resize(kReadChunk);
-  } else if (read_buffer_full_ && read_buffer_.size() < kMaxReadChunk) {
-    read_buffer_.resize(std::min(kMaxReadChunk, read_buffer_.size() * 2));
-  }
-  read_buffer_full_ = false;
-  transport_->async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this()](const std::error_code& error, std::size_t bytes) {
-        self->read_buffer_full_ = !error && bytes == self->read_buffer_.size();
-        self->on_read(error, std::string_view(self->read_buffer_.data(), bytes));
-      });
+  reader_.read([self = shared_from_this()](const std::error_code& error, std::string_view data) {
+    self->on_read(error, data);
+  });
 }
 
 void MqttChannel::on_read(const std::error_code& error, std::string_view data) {
@@ -131,14 +94,23 @@ void MqttChannel::on_read(const std::error_code& error, std::string_view data) {
   for (auto& bucket : byte_buckets_) {
     pause_ = std::max(pause_, bucket.take(static_cast<double>(data.size()), last_received_));
   }
-  input_.append(data);
-  if (!process_input()) return;
-  if (input_used_ == input_.size()) {
-    // Everything consumed: an idle connection keeps no large input buffer around.
-    input_.clear();
+  // Without a partial packet waiting, packets are decoded straight from the read buffer and only
+  // an incomplete tail is copied: an idle connection then holds no input buffer at all.
+  const bool buffered = input_used_ < input_.size();
+  if (buffered) input_.append(data);
+  const std::string_view available = buffered ? std::string_view(input_).substr(input_used_) : data;
+  std::size_t consumed = 0;
+  if (!process_input(available, consumed)) return;
+  if (!buffered) {
+    if (consumed < data.size()) {
+      input_.assign(data.substr(consumed));
+      input_used_ = 0;
+    }
+  } else if (input_used_ += consumed; input_used_ == input_.size()) {
+    // Everything consumed: release the buffer.
+    std::string().swap(input_);
     input_used_ = 0;
-    if (input_.capacity() > kReadChunk) input_.shrink_to_fit();
-  } else if (input_used_ > 0 && input_used_ * 2 >= input_.size()) {
+  } else if (input_used_ * 2 >= input_.size()) {
     // Compact once the consumed prefix dominates, so input_ does not grow without bound.
     input_.erase(0, input_used_);
     input_used_ = 0;
@@ -152,17 +124,16 @@ void MqttChannel::read_or_pause() {
     return;
   }
   // Over a rate limit: stop reading until the buckets refill (the sender feels TCP backpressure).
-  spdlog::debug("{} rate limited: reading again in {} ms", client_.log_name(), pause_.count());
-  pause_timer_.expires_after(pause_);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("{} rate limited: reading again in {} ms", client_.log_name(), pause_.count());
+  }
+  timers_.arm_after(kPauseDeadline, pause_, shared_from_this());
   pause_ = std::chrono::milliseconds(0);
-  pause_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error && self->state_ != State::Closed && self->state_ != State::Closing) self->read();
-  });
 }
 
-bool MqttChannel::process_input() {
+bool MqttChannel::process_input(std::string_view input, std::size_t& consumed) {
   while (state_ == State::AwaitingConnect || state_ == State::Connected) {
-    const std::string_view available(input_.data() + input_used_, input_.size() - input_used_);
+    const std::string_view available = input.substr(consumed);
     const auto frame = mqtt::next_frame(available, zone_.mqtt.max_packet_size);
     switch (frame.status) {
       case mqtt::Frame::Status::NeedMore:
@@ -183,7 +154,7 @@ bool MqttChannel::process_input() {
       return false;
     }
     auto decoded = mqtt::decode(frame.first_byte, frame.body, version_);
-    input_used_ += frame.consumed;
+    consumed += frame.consumed;
     broker_.metrics().packet_received(type);
     if (!decoded.ok()) {
       broker_.metrics().add(broker::Metric::PacketsMalformed);
@@ -258,7 +229,7 @@ void MqttChannel::handle(mqtt::Packet&& packet) {
 }
 
 void MqttChannel::handle_connect(mqtt::Connect&& connect) {
-  idle_timer_.cancel();
+  timers_.cancel(kConnectDeadline);
   version_ = connect.version;
   client_.version = connect.version;
   client_.username = connect.username;
@@ -388,9 +359,12 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
   write_packet(connack);
   arm_keepalive_timer();
   arm_retry_timer();
-  spdlog::info("{} connected: MQTT {}, clean_start={}, keepalive={}s, session_present={}",
-               client_.log_name(), version_name(version_), connect.clean_start, keepalive,
-               opened.session_present);
+  // The check spares building the log name when info lines are off (bench, busy brokers).
+  if (spdlog::should_log(spdlog::level::info)) {
+    spdlog::info("{} connected: MQTT {}, clean_start={}, keepalive={}s, session_present={}",
+                 client_.log_name(), version_name(version_), connect.clean_start, keepalive,
+                 opened.session_present);
+  }
   broker_.hooks().client_connected(client_);
 }
 
@@ -410,14 +384,15 @@ void MqttChannel::handle_publish(mqtt::Publish&& publish) {
       return;
     }
     if (publish.topic.empty()) {
-      auto known = inbound_aliases_.find(*alias);
-      if (known == inbound_aliases_.end()) {
+      auto& inbound = aliases().inbound;
+      auto known = inbound.find(*alias);
+      if (known == inbound.end()) {
         protocol_failure(rc::kProtocolError, "unknown topic alias");
         return;
       }
       publish.topic = known->second;
     } else {
-      inbound_aliases_[*alias] = publish.topic;
+      aliases().inbound[*alias] = publish.topic;
     }
   }
   if (!router::is_valid_topic_name(publish.topic, limits.max_topic_levels)) {
@@ -539,10 +514,9 @@ void MqttChannel::close(CloseKind kind, const std::string& why,
   const bool was_connected = state_ == State::Connected;
   state_ = State::Closing;
   close_kind_ = kind;
-  if (kind == CloseKind::Abnormal) {
-    spdlog::info("{} disconnected: {}", client_.log_name(), why);
-  } else {
-    spdlog::debug("{} disconnected: {}", client_.log_name(), why);
+  const auto level = kind == CloseKind::Abnormal ? spdlog::level::info : spdlog::level::debug;
+  if (spdlog::should_log(level)) {
+    spdlog::log(level, "{} disconnected: {}", client_.log_name(), why);
   }
   if (was_connected) {
     broker_.hooks().client_disconnected(client_, kind == CloseKind::Abnormal ? why : "normal");
@@ -556,26 +530,20 @@ void MqttChannel::close(CloseKind kind, const std::string& why,
     // Tell the broker now, not after the flush: the will and session expiry start from here.
     broker_.close_session(session_, this, close_kind_, expiry_on_close_);
   }
-  keepalive_timer_.cancel();
+  timers_.cancel(kKeepaliveDeadline);
+  timers_.cancel(kConnectDeadline);
   if (!write_in_progress_ && pending_.empty()) {
     finish_close();
     return;
   }
   close_after_flush_ = true;
-  idle_timer_.expires_after(kCloseFlushTimeout);
-  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error) self->finish_close();
-  });
+  timers_.arm_after(kCloseFlushDeadline, kCloseFlushTimeout, shared_from_this());
 }
 
 void MqttChannel::finish_close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
-  idle_timer_.cancel();
-  keepalive_timer_.cancel();
-  retry_timer_.cancel();
-  send_timer_.cancel();
-  pause_timer_.cancel();
+  timers_.cancel_all();
   transport_->close();
 }
 
@@ -588,39 +556,57 @@ void MqttChannel::close_by_broker(std::uint8_t reason_code) {
 // ---------------------------------------------------------------------------------------------
 // Timers and topics
 
+void MqttChannel::on_deadline(std::size_t deadline) {
+  switch (deadline) {
+    case kConnectDeadline:
+      if (state_ == State::AwaitingConnect)
+        close(CloseKind::Abnormal, "no CONNECT within zone idle_timeout");
+      return;
+    case kKeepaliveDeadline:
+      if (state_ != State::Connected) return;
+      if (std::chrono::steady_clock::now() - last_received_ >= keepalive_timeout_) {
+        protocol_failure(rc::kKeepAliveTimeout, "keepalive timeout");
+      } else {
+        arm_keepalive_timer();
+      }
+      return;
+    case kRetryDeadline:
+      if (state_ != State::Connected) return;
+      session_->retry_unacknowledged(std::chrono::steady_clock::now(), zone_.retry_interval);
+      arm_retry_timer();
+      return;
+    case kSendDeadline:
+      if (write_in_progress_) on_send_timeout();
+      return;
+    case kPauseDeadline:
+      if (state_ != State::Closed && state_ != State::Closing) read();
+      return;
+    case kCloseFlushDeadline:
+      finish_close();
+      return;
+    default:
+      return;
+  }
+}
+
 void MqttChannel::arm_idle_timer() {
-  idle_timer_.expires_after(zone_.idle_timeout);
-  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error && self->state_ == State::AwaitingConnect) {
-      self->close(CloseKind::Abnormal, "no CONNECT within zone idle_timeout");
-    }
-  });
+  timers_.arm_after(kConnectDeadline, zone_.idle_timeout, shared_from_this());
 }
 
 void MqttChannel::arm_retry_timer() {
   // MQTT 5 (4.4) allows resending only on reconnect, which the session does on attach.
   if (is_v5() || zone_.retry_interval.count() <= 0) return;
-  retry_timer_.expires_after(zone_.retry_interval);
-  retry_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (error || self->state_ != State::Connected) return;
-    self->session_->retry_unacknowledged(std::chrono::steady_clock::now(),
-                                         self->zone_.retry_interval);
-    self->arm_retry_timer();
-  });
+  timers_.arm_after(kRetryDeadline, zone_.retry_interval, shared_from_this());
 }
 
 void MqttChannel::arm_keepalive_timer() {
   if (keepalive_timeout_.count() <= 0) return;
-  const auto deadline = last_received_ + keepalive_timeout_;
-  keepalive_timer_.expires_at(deadline);
-  keepalive_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (error || self->state_ != State::Connected) return;
-    if (std::chrono::steady_clock::now() - self->last_received_ >= self->keepalive_timeout_) {
-      self->protocol_failure(rc::kKeepAliveTimeout, "keepalive timeout");
-    } else {
-      self->arm_keepalive_timer();
-    }
-  });
+  timers_.arm(kKeepaliveDeadline, last_received_ + keepalive_timeout_, shared_from_this());
+}
+
+MqttChannel::TopicAliases& MqttChannel::aliases() {
+  if (!aliases_) aliases_ = std::make_unique<TopicAliases>();
+  return *aliases_;
 }
 
 std::string MqttChannel::with_mountpoint(std::string_view topic) const {

@@ -3,7 +3,6 @@
 // threads reach it only through SessionSink::send / close_by_broker, which post.
 #pragma once
 
-#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -19,6 +18,8 @@
 #include "core/config/settings.hpp"
 #include "core/mqtt/codec.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/deadline_timer.hpp"
+#include "core/net/stream_reader.hpp"
 #include "core/net/token_bucket.hpp"
 #include "core/net/transport.hpp"
 
@@ -65,7 +66,9 @@ class MqttChannel final : public broker::SessionSink,
   // Reads again now, or after the pause the rate limits ask for.
   void read_or_pause();
   void on_read(const std::error_code& error, std::string_view data);
-  bool process_input();
+  // Decodes and handles the packets in `input`, adding what it used to `consumed`; false once
+  // the connection is closing.
+  bool process_input(std::string_view input, std::size_t& consumed);
   void handle(mqtt::Packet&& packet);
   void handle_connect(mqtt::Connect&& connect);
   void handle_publish(mqtt::Publish&& publish);
@@ -87,6 +90,18 @@ class MqttChannel final : public broker::SessionSink,
   void on_send_timeout();
   void drain_mailbox();
 
+  // Everything this channel waits for in time, on one DeadlineTimer.
+  enum Deadline : std::size_t {
+    kConnectDeadline,     // CONNECT within the zone's idle_timeout
+    kKeepaliveDeadline,   // the client's keepalive (× backoff × 2) since its last input
+    kRetryDeadline,       // 3.x: resend unacknowledged messages
+    kSendDeadline,        // a write on the wire for longer than send_timeout
+    kPauseDeadline,       // reading again after a rate-limit pause
+    kCloseFlushDeadline,  // closing: the last packets had their time to go out
+    kDeadlineCount
+  };
+  void on_deadline(std::size_t deadline);
+
   void arm_idle_timer();
   void arm_keepalive_timer();
   void arm_retry_timer();
@@ -96,6 +111,7 @@ class MqttChannel final : public broker::SessionSink,
 
   broker::Broker& broker_;
   std::unique_ptr<Transport> transport_;
+  StreamReader reader_;  // no read buffer of its own while idle (plain TCP)
   std::shared_ptr<const ChannelContext> context_;
   const config::ZoneSettings& zone_;
 
@@ -108,10 +124,8 @@ class MqttChannel final : public broker::SessionSink,
   bool session_expiry_was_zero_ = false;
 
   // Input
-  std::string input_;
+  std::string input_;  // a partial packet, past input_used_
   std::size_t input_used_ = 0;
-  std::vector<char> read_buffer_;  // only for transports that cannot wait for readability
-  bool read_buffer_full_ = false;  // the last read filled read_buffer_
   std::chrono::steady_clock::time_point last_received_;
   std::chrono::milliseconds keepalive_timeout_{0};
   std::vector<TokenBucket> byte_buckets_;
@@ -127,17 +141,18 @@ class MqttChannel final : public broker::SessionSink,
   // Session output from any thread, drained in order on this channel's executor.
   broker::OutboundMailbox mailbox_;
 
-  asio::steady_timer idle_timer_;
-  asio::steady_timer keepalive_timer_;
-  asio::steady_timer retry_timer_;
-  asio::steady_timer send_timer_;
-  asio::steady_timer pause_timer_;
+  DeadlineTimer<kDeadlineCount> timers_;
 
   // v5 negotiated limits (fixed at CONNECT, read by accepts() from other threads).
   std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit announced
   std::uint16_t client_topic_alias_max_ = 0;
-  std::unordered_map<std::uint16_t, std::string> inbound_aliases_;
-  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+  // v5 topic aliases, allocated on first use: most connections never use any.
+  struct TopicAliases {
+    std::unordered_map<std::uint16_t, std::string> inbound;
+    std::unordered_map<std::string, std::uint16_t> outbound;
+  };
+  TopicAliases& aliases();
+  std::unique_ptr<TopicAliases> aliases_;
 };
 
 }  // namespace gatemq::net

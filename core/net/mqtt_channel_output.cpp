@@ -86,13 +86,14 @@ void MqttChannel::write_outbound(broker::Outbound&& item) {
   if (delivery.subscription_id) properties.subscription_identifiers = {*delivery.subscription_id};
   std::string_view wire_topic = topic;
   if (client_topic_alias_max_ != 0) {
-    auto known = outbound_aliases_.find(topic);
-    if (known != outbound_aliases_.end()) {
+    auto& outbound = aliases().outbound;
+    auto known = outbound.find(topic);
+    if (known != outbound.end()) {
       properties.topic_alias = known->second;
       wire_topic = {};
-    } else if (outbound_aliases_.size() < client_topic_alias_max_) {
-      const auto alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
-      outbound_aliases_.emplace(topic, alias);
+    } else if (outbound.size() < client_topic_alias_max_) {
+      const auto alias = static_cast<std::uint16_t>(outbound.size() + 1);
+      outbound.emplace(topic, alias);
       properties.topic_alias = alias;
     }
   }
@@ -118,10 +119,7 @@ void MqttChannel::flush() {
         self->on_written(error);
       });
   if (context_->send_timeout.count() > 0) {
-    send_timer_.expires_after(context_->send_timeout);
-    send_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
-      if (!error && self->write_in_progress_) self->on_send_timeout();
-    });
+    timers_.arm_after(kSendDeadline, context_->send_timeout, shared_from_this());
   }
 }
 
@@ -139,7 +137,7 @@ void MqttChannel::on_written(const std::error_code& error) {
   writing_.clear();
   // A burst may have grown the buffer a lot; an idle connection should not keep that.
   if (writing_.capacity() > kKeepWriteCapacity) writing_.shrink_to_fit();
-  send_timer_.cancel();
+  timers_.cancel(kSendDeadline);
   if (state_ == State::Closed) return;
   if (error) {
     close(CloseKind::Abnormal, "write error: " + error.message());

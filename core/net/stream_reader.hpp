@@ -20,7 +20,8 @@ class StreamReader {
   // The bytes read (valid only during the call) or the error, asio::error::eof at the end.
   using Handler = std::function<void(const std::error_code&, std::string_view)>;
 
-  static constexpr std::size_t kChunk = 8 * 1024;
+  // Most connections are idle or chatty with small packets: reads start small.
+  static constexpr std::size_t kChunk = 4 * 1024;
   static constexpr std::size_t kMaxChunk = 64 * 1024;
 
   explicit StreamReader(Transport& transport) : transport_(transport) {}
