@@ -12,16 +12,9 @@
 #include <vector>
 
 #include "gateways/lwm2m/content.hpp"
+#include "tests/unit/gateway_lwm2m/content_test_support.hpp"
 
 namespace gatemq::gateway::lwm2m {
-
-// Readable failure output (the same definitions as in content_test.cpp).
-inline void PrintTo(const Path& path, std::ostream* out) {
-  *out << path.to_string();
-}
-inline void PrintTo(const Content& content, std::ostream* out) {
-  *out << content.path.to_string() << "=" << content.value.dump();
-}
 
 namespace {
 
@@ -29,32 +22,9 @@ using nlohmann::json;
 using Bytes = std::vector<std::uint8_t>;
 using content_format::kSenmlCbor;
 
-constexpr std::uint16_t kTypesObject = 9999;  // one resource per type, as in content_test.cpp
-
-std::optional<ResourceType> lookup_type(std::uint16_t object, std::uint16_t resource) {
-  using T = ResourceType;
-  if (object == 3) {
-    if (resource <= 3 || (resource >= 14 && resource <= 16)) return T::String;
-    if (resource == 4 || resource == 5) return T::None;
-    if (resource >= 6 && resource <= 11) return T::Integer;
-    if (resource == 13) return T::Time;
-    return std::nullopt;
-  }
-  if (object == kTypesObject) {
-    constexpr T kByResource[] = {T::String, T::Integer, T::UnsignedInteger, T::Float,    T::Boolean,
-                                 T::Opaque, T::Time,    T::ObjectLink,      T::CoreLink, T::None};
-    if (resource < std::size(kByResource)) return kByResource[resource];
-  }
-  return std::nullopt;
-}
-
-const TypeLookup kLookup = lookup_type;
-
-Path path(std::string_view text) {
-  auto parsed = Path::parse(text, /*allow_root=*/true);
-  EXPECT_TRUE(parsed.ok()) << text;
-  return parsed.ok() ? *parsed : Path{};
-}
+using test_support::kLookup;
+using test_support::kTypesObject;
+using test_support::path;
 
 // One piece of a hand-written payload: literal bytes, or the UTF-8 bytes of a text string's
 // content (its head is written by hand before it).

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateways/lwm2m/tlv.hpp"
+#include "tests/unit/gateway_lwm2m/content_test_support.hpp"
 
 namespace gatemq::gateway::lwm2m {
 namespace test {
@@ -17,68 +18,15 @@ extern const std::vector<std::uint8_t> kDeviceInstanceTlv;
 extern const std::vector<std::uint8_t> kAccessControlObjectTlv;
 }  // namespace test
 
-// Readable failure output.
-inline void PrintTo(const Path& path, std::ostream* out) {
-  *out << path.to_string();
-}
-inline void PrintTo(const Content& content, std::ostream* out) {
-  *out << content.path.to_string() << "=" << content.value.dump();
-}
-
 namespace {
 
 using nlohmann::json;
 using Bytes = std::vector<std::uint8_t>;
 
-constexpr std::uint16_t kTypesObject = 9999;  // a test object with one resource per type
-
-// Device (3), Access Control (2), Server (1) and the test object, as the registry would say.
-std::optional<ResourceType> lookup_type(std::uint16_t object, std::uint16_t resource) {
-  using T = ResourceType;
-  if (object == 3) {
-    switch (resource) {
-      case 0:
-      case 1:
-      case 2:
-      case 3:
-      case 14:
-      case 15:
-      case 16:
-        return T::String;
-      case 4:
-      case 5:
-        return T::None;
-      case 6:
-      case 7:
-      case 8:
-      case 9:
-      case 10:
-      case 11:
-        return T::Integer;
-      case 13:
-        return T::Time;
-      default:
-        return std::nullopt;
-    }
-  }
-  if (object == 2 && resource <= 3) return T::Integer;
-  if (object == 1 && resource == 1) return T::Integer;
-  if (object == 1 && resource == 6) return T::Boolean;
-  if (object == kTypesObject) {
-    constexpr T kByResource[] = {T::String, T::Integer, T::UnsignedInteger, T::Float,    T::Boolean,
-                                 T::Opaque, T::Time,    T::ObjectLink,      T::CoreLink, T::None};
-    if (resource < std::size(kByResource)) return kByResource[resource];
-  }
-  return std::nullopt;
-}
-
-const TypeLookup kLookup = lookup_type;
-
-Path path(std::string_view text) {
-  auto parsed = Path::parse(text, /*allow_root=*/true);
-  EXPECT_TRUE(parsed.ok()) << text;
-  return parsed.ok() ? *parsed : Path{};
-}
+using test_support::kLookup;
+using test_support::kTypesObject;
+using test_support::lookup_type;
+using test_support::path;
 
 Bytes bytes_of(std::string_view text) {
   return Bytes(text.begin(), text.end());
