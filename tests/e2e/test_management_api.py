@@ -483,6 +483,13 @@ def publish_reason(client, topic, packet_id):
     return client.expect(mqtt_raw.PUBACK).reason
 
 
+def test_acl_reload_without_the_default_file_is_no_rules(api, broker):
+    """The broker runs where there is no etc/acl.conf: start-up takes that as no rules, and so
+    does a reload."""
+    assert not (broker.directory / "etc" / "acl.conf").exists()
+    assert api.ok("POST", "/acl/reload")["data"] == {"rules": 0}
+
+
 def test_acl_reload_and_cache_clean(api, broker):
     path = use_acl(broker, '{deny, all, publish, ["locked/#"]}.\n')
     client = mqtt_raw.RawClient(broker.port, mqtt_raw.V5)
