@@ -324,9 +324,19 @@ def test_mountpoint_applies_to_wills_and_retained_messages(broker, raw):
 def test_environment_overrides_the_listener_address(tmp_path):
     from conftest import Broker, free_port
     file_port = free_port()
-    second = Broker(tmp_path, {"listener.tcp.external": f"127.0.0.1:{file_port}"})
-    second.env = {"GATEMQ_LISTENER__TCP__EXTERNAL": f"127.0.0.1:{second.port}"}
-    second.start()  # waits for the environment's port
+    for attempt in range(3):
+        directory = tmp_path / str(attempt)
+        directory.mkdir()
+        second = Broker(directory, {"listener.tcp.external": f"127.0.0.1:{file_port}"})
+        second.env = {"GATEMQ_LISTENER__TCP__EXTERNAL": f"127.0.0.1:{second.port}"}
+        try:
+            second.start()  # waits for the environment's port
+            break
+        except RuntimeError:
+            # Another xdist worker drew one of these ports: the fixture's retry moves the ports
+            # but not this variable, so try again from scratch.
+            if attempt == 2:
+                raise
     try:
         client = mqtt_raw.RawClient(second.port, V311)
         assert client.connect("env-listener").reason == 0
