@@ -46,6 +46,11 @@ class SessionSink {
   virtual bool accepts(const Delivery& delivery) const = 0;
   // Closes the connection because the broker says so (takeover, kick, shutdown).
   virtual void close_by_broker(std::uint8_t reason_code) = 0;
+  // Flow control for QoS 1/2: the session's queue behind this connection's inflight window is
+  // filling up (its publishers should be held back), and later has room again. Called under the
+  // session's lock from any thread; a sink that cannot hold publishers ignores them.
+  virtual void queue_filling() {}
+  virtual void queue_drained() {}
 };
 
 }  // namespace gatemq::broker

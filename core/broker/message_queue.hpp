@@ -51,6 +51,7 @@ class MessageQueue {
     return taken;
   }
   std::size_t size() const { return size_; }
+  std::size_t max_len() const { return limits_.max_len; }
   bool empty() const { return size_ == 0; }
   std::uint64_t dropped() const { return dropped_; }
 

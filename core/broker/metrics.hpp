@@ -61,6 +61,7 @@ enum class Metric : std::size_t {
   MessagesDroppedNoSubscribers,
   MessagesDroppedSlowSubscriber,
   MessagesDelayed,
+  PublishersHeld,
   Count
 };
 
@@ -114,6 +115,8 @@ inline constexpr std::array<std::string_view, static_cast<std::size_t>(Metric::C
         "messages/dropped/no_subscribers",
         "messages/dropped/slow_subscriber",
         "messages/delayed",
+        // A publisher stopped reading until a subscriber it feeds caught up (flow control).
+        "publishers/held",
 };
 
 class Metrics {

@@ -14,6 +14,7 @@ Session::Session(std::string client_id, SessionLimits limits)
 void Session::attach(std::shared_ptr<SessionSink> sink, std::uint16_t receive_maximum) {
   std::lock_guard lock(mutex_);
   sink_ = std::move(sink);
+  queue_filling_ = false;  // the new connection has not been told anything yet
   receive_maximum_ = receive_maximum == 0 ? 65535 : receive_maximum;
   // Resend what is unacknowledged, in the order it was first sent (spec 4.4), no more than the
   // new window holds (spec 4.9); the rest follows as acknowledgements come in.
@@ -112,7 +113,28 @@ void Session::deliver(Delivery delivery) {
     return;
   }
   queue_.push(std::move(delivery));
-  if (sink_) drain_queue_locked();
+  if (!sink_) return;
+  drain_queue_locked();
+  note_queue_growth_locked();
+}
+
+namespace {
+// Queue lengths at which a connected session holds its publishers back and lets them go again.
+std::size_t queue_hold_level(std::size_t max_len) {
+  return max_len == 0 ? 1000 : std::max<std::size_t>(1, max_len / 2);
+}
+}  // namespace
+
+void Session::note_queue_growth_locked() {
+  if (queue_.size() < queue_hold_level(queue_.max_len())) return;
+  queue_filling_ = true;
+  sink_->queue_filling();  // every time: each publisher on the way learns of it
+}
+
+void Session::note_queue_drain_locked() {
+  if (!queue_filling_ || queue_.size() > queue_hold_level(queue_.max_len()) / 2) return;
+  queue_filling_ = false;
+  sink_->queue_drained();
 }
 
 void Session::send_now_locked(Delivery delivery) {
@@ -155,6 +177,7 @@ void Session::drain_queue_locked() {
     }
     send_now_locked(std::move(next));
   }
+  if (sink_) note_queue_drain_locked();
 }
 
 bool Session::remove_inflight_locked(std::uint16_t packet_id, InflightState expected) {

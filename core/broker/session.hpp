@@ -114,6 +114,10 @@ class Session {
   void resend_locked(InflightEntry& entry, std::chrono::steady_clock::time_point now);
   bool remove_inflight_locked(std::uint16_t packet_id, InflightState expected);
   void expire_awaiting_rel_locked(std::chrono::steady_clock::time_point now);
+  // Flow control: tells the sink when the queue behind the window is half full and when it is
+  // back under a quarter, so publishers are held back before the queue has to drop anything.
+  void note_queue_growth_locked();
+  void note_queue_drain_locked();
 
   // SessionLimits without its queue part, which queue_ keeps: one copy per session, not two.
   struct OwnLimits {
@@ -134,6 +138,7 @@ class Session {
   std::size_t unsent_ = 0;                           // entries with `unsent` set
   std::unordered_map<std::uint16_t, std::uint64_t> inflight_by_id_;
   MessageQueue queue_;
+  bool queue_filling_ = false;  // the sink was told queue_filling() and not queue_drained() yet
   std::unordered_map<std::uint16_t, std::chrono::steady_clock::time_point> awaiting_rel_;
   std::map<std::string, SubscriptionRecord> subscriptions_;
   std::uint32_t expiry_interval_ = 0;

@@ -123,6 +123,13 @@ const SetterMap<ZoneSettings>& zone_setters() {
        [](auto& z, auto s) { z.conn_messages_in = rate(v::count_per_period(s)); }},
       {"ignore_loop_deliver",
        [](auto& z, auto s) { z.ignore_loop_deliver = z.mqtt.ignore_loop_deliver = v::boolean(s); }},
+      {"max_output_buffer",
+       [](auto& z, auto s) {
+         const auto bytes = v::size(s);
+         if (bytes < 64 * 1024) throw std::invalid_argument("at least 64KB");
+         z.max_output_buffer = bytes;
+       }},
+      {"max_publisher_hold", [](auto& z, auto s) { z.max_publisher_hold = v::duration(s); }},
   };
   return setters;
 }

@@ -173,6 +173,11 @@ struct ZoneSettings {
   RateLimit conn_messages_in;  // rate_limit.conn_messages_in = N,period
   std::string mountpoint;
   bool ignore_loop_deliver = false;
+  // Flow control (gatemq's own): a connection's QoS 0 output past max_output_buffer bytes is
+  // dropped; long before that its publishers stop being read, for up to max_publisher_hold at
+  // a time (0 = never hold publishers back, only drop).
+  std::uint64_t max_output_buffer = 8 * 1024 * 1024;
+  Millis max_publisher_hold{100};
   MqttSettings mqtt;  // mqtt.* with zone.<name>.<same key> applied on top
 
   bool operator==(const ZoneSettings&) const = default;

@@ -100,6 +100,7 @@ void MqttChannel::on_read(const std::error_code& error, std::string_view data) {
   if (buffered) input_.append(data);
   const std::string_view available = buffered ? std::string_view(input_).substr(input_used_) : data;
   std::size_t consumed = 0;
+  broker::PublishCongestion::Scope congestion;
   if (!process_input(available, consumed)) return;
   if (!buffered) {
     if (consumed < data.size()) {
@@ -114,6 +115,55 @@ void MqttChannel::on_read(const std::error_code& error, std::string_view data) {
     // Compact once the consumed prefix dominates, so input_ does not grow without bound.
     input_.erase(0, input_used_);
     input_used_ = 0;
+  }
+  if (!congestion.entries().empty()) {
+    if (hold_for(congestion.entries())) return;
+    // Nobody to wait for after all (caught up meanwhile): go on with what process_input left,
+    // after whatever else this thread has to do.
+    asio::post(transport_->executor(), [self = shared_from_this()] { self->on_read({}, {}); });
+    return;
+  }
+  read_or_pause();
+}
+
+bool MqttChannel::hold_for(std::vector<broker::PublishCongestion::Entry>& congested) {
+  if (zone_.max_publisher_hold.count() <= 0) return false;
+  const std::uint32_t hold = ++hold_;
+  std::uint32_t behind = 0;
+  for (auto& entry : congested) {
+    const auto alive = entry.owner.lock();  // keeps the mailbox alive while we register
+    if (!alive) continue;
+    const bool waits = entry.mailbox->wait_for_drain([self = weak_from_this(), hold] {
+      // On the subscriber's thread: come back to ours.
+      if (auto channel = self.lock()) {
+        asio::post(channel->executor(),
+                   [channel, hold] { channel->on_subscriber_caught_up(hold); });
+      }
+    });
+    if (waits) ++behind;
+  }
+  congested.clear();
+  if (behind == 0) return false;
+  holding_for_ = behind;
+  broker_.metrics().add(broker::Metric::PublishersHeld);
+  timers_.arm_after(kPauseDeadline, zone_.max_publisher_hold, shared_from_this());
+  return true;
+}
+
+void MqttChannel::on_subscriber_caught_up(std::uint32_t hold) {
+  if (hold != hold_ || holding_for_ == 0) return;  // a hold that already ended
+  if (--holding_for_ > 0) return;
+  timers_.cancel(kPauseDeadline);
+  end_hold();
+}
+
+void MqttChannel::end_hold() {
+  holding_for_ = 0;
+  ++hold_;  // late wake-ups of this hold are ignored
+  if (state_ == State::Closed || state_ == State::Closing) return;
+  if (input_used_ < input_.size()) {
+    on_read({}, {});  // the input held back comes before anything read later
+    return;
   }
   read_or_pause();
 }
@@ -169,6 +219,11 @@ bool MqttChannel::process_input(std::string_view input, std::size_t& consumed) {
       return false;
     }
     handle(std::move(decoded.packet));
+    // A subscriber this input feeds is behind: the rest waits in input_ until it caught up,
+    // so a hold overshoots by one packet per publisher, not by a whole read.
+    if (zone_.max_publisher_hold.count() > 0 && broker::PublishCongestion::reported()) {
+      return state_ != State::Closed;
+    }
   }
   return state_ != State::Closed;
 }
@@ -579,7 +634,11 @@ void MqttChannel::on_deadline(std::size_t deadline) {
       if (write_in_progress_) on_send_timeout();
       return;
     case kPauseDeadline:
-      if (state_ != State::Closed && state_ != State::Closing) read();
+      if (holding_for_ > 0) {
+        end_hold();  // max_publisher_hold passed: read again, whoever is still behind
+      } else if (state_ != State::Closed && state_ != State::Closing) {
+        read();
+      }
       return;
     case kCloseFlushDeadline:
       finish_close();

@@ -40,6 +40,8 @@ struct ChannelContext {
   // listener max_publish_rate, zone publish_limit and rate_limit.conn_messages_in on PUBLISHes.
   std::vector<config::RateLimit> byte_limits;
   std::vector<config::RateLimit> publish_limits;
+  // Output backlog limits from the zone (max_output_buffer, max_publisher_hold).
+  broker::BacklogLimits backlog;
 };
 
 class MqttChannel final : public broker::SessionSink,
@@ -58,6 +60,8 @@ class MqttChannel final : public broker::SessionSink,
   void send(broker::Outbound item) override;
   bool accepts(const broker::Delivery& delivery) const override;
   void close_by_broker(std::uint8_t reason_code) override;
+  void queue_filling() override { mailbox_.session_queue_filling(weak_from_this()); }
+  void queue_drained() override { mailbox_.session_queue_drained(); }
 
  private:
   enum class State { AwaitingConnect, Connected, Closing, Closed };
@@ -65,6 +69,11 @@ class MqttChannel final : public broker::SessionSink,
   void read();
   // Reads again now, or after the pause the rate limits ask for.
   void read_or_pause();
+  // Flow control: the input just handled went to subscribers that are behind; read no more
+  // until they caught up or max_publisher_hold passed. False when none of them needs waiting for.
+  bool hold_for(std::vector<broker::PublishCongestion::Entry>& congested);
+  void on_subscriber_caught_up(std::uint32_t hold);
+  void end_hold();
   void on_read(const std::error_code& error, std::string_view data);
   // Decodes and handles the packets in `input`, adding what it used to `consumed`; false once
   // the connection is closing.
@@ -96,7 +105,7 @@ class MqttChannel final : public broker::SessionSink,
     kKeepaliveDeadline,   // the client's keepalive (× backoff × 2) since its last input
     kRetryDeadline,       // 3.x: resend unacknowledged messages
     kSendDeadline,        // a write on the wire for longer than send_timeout
-    kPauseDeadline,       // reading again after a rate-limit pause
+    kPauseDeadline,       // reading again after a rate-limit pause or a hold (never both)
     kCloseFlushDeadline,  // closing: the last packets had their time to go out
     kDeadlineCount
   };
@@ -131,15 +140,20 @@ class MqttChannel final : public broker::SessionSink,
   std::vector<TokenBucket> byte_buckets_;
   std::vector<TokenBucket> publish_buckets_;
   std::chrono::milliseconds pause_{0};  // owed by the input just processed
+  std::uint32_t hold_ = 0;              // which hold for slow subscribers is the current one
+  std::uint32_t holding_for_ = 0;       // subscribers still behind in it; 0 = not holding
 
-  // Output: pending_ collects encoded packets while writing_ is on the wire.
+  // Output: pending_ collects encoded packets while writing_ is on the wire. The mailbox's
+  // accounting of each stays until those bytes are written (OutboundMailbox::release).
   std::string pending_;
   std::string writing_;
+  std::size_t pending_backlog_ = 0;
+  std::size_t writing_backlog_ = 0;
   bool write_in_progress_ = false;
   bool close_after_flush_ = false;
 
   // Session output from any thread, drained in order on this channel's executor.
-  broker::OutboundMailbox mailbox_;
+  broker::OutboundMailbox mailbox_{broker_.metrics(), context_->backlog};
 
   DeadlineTimer<kDeadlineCount> timers_;
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <asio/post.hpp>
+#include <utility>
 
 #include "core/mqtt/reason_code.hpp"
 #include "core/net/mqtt_channel.hpp"
@@ -13,10 +14,6 @@ namespace {
 namespace rc = mqtt::rc;
 using broker::CloseKind;
 
-// QoS 0 output buffered beyond this (client reading slower than it is sent to) is dropped;
-// QoS 1/2 output is bounded by the inflight window instead.
-constexpr std::size_t kMaxBufferedQos0Bytes = 8 * 1024 * 1024;
-
 const mqtt::Properties kNoProperties;
 constexpr std::size_t kKeepWriteCapacity = 64 * 1024;
 }  // namespace
@@ -25,13 +22,17 @@ constexpr std::size_t kKeepWriteCapacity = 64 * 1024;
 // Output
 
 void MqttChannel::send(broker::Outbound item) {
-  if (mailbox_.push(std::move(item))) {
+  // QoS 0 output past the zone's max_output_buffer is refused (and counted) by the mailbox;
+  // QoS 1/2 output is bounded by the inflight window instead.
+  if (mailbox_.push(std::move(item), weak_from_this())) {
     asio::post(transport_->executor(), [self = shared_from_this()] { self->drain_mailbox(); });
   }
 }
 
 void MqttChannel::drain_mailbox() {
-  for (auto& item : mailbox_.take()) write_outbound(std::move(item));
+  auto batch = mailbox_.take();
+  for (auto& item : batch.items) write_outbound(std::move(item));
+  pending_backlog_ += batch.bytes;
   flush();
 }
 
@@ -64,11 +65,6 @@ void MqttChannel::write_outbound(broker::Outbound&& item) {
     return;
   }
   std::string topic = strip_mountpoint(message.topic);
-  if (publish.packet_id == 0 && pending_.size() >= kMaxBufferedQos0Bytes) {
-    metrics.add(broker::Metric::MessagesDroppedSlowSubscriber);
-    metrics.message_dropped(0);
-    return;
-  }
   metrics.packet_sent(mqtt::PacketType::Publish);
   const mqtt::PublishHeader header{publish.dup, delivery.qos, delivery.retain, publish.packet_id};
   if (!is_v5()) {
@@ -108,9 +104,15 @@ void MqttChannel::write_packet(const mqtt::Packet& packet) {
 }
 
 void MqttChannel::flush() {
-  if (write_in_progress_ || pending_.empty() || state_ == State::Closed) return;
+  if (write_in_progress_) return;  // on_written() flushes the rest
+  if (pending_.empty() || state_ == State::Closed) {
+    // What was taken from the mailbox produced nothing to write (expired, refused, closed).
+    mailbox_.release(std::exchange(pending_backlog_, 0));
+    return;
+  }
   writing_.swap(pending_);
   pending_.clear();
+  writing_backlog_ = std::exchange(pending_backlog_, 0);
   write_in_progress_ = true;
   transport_->async_write(
       asio::buffer(writing_),
@@ -135,6 +137,8 @@ void MqttChannel::on_send_timeout() {
 void MqttChannel::on_written(const std::error_code& error) {
   write_in_progress_ = false;
   writing_.clear();
+  // Wakes the publishers held back for this connection once it is below the resume level.
+  mailbox_.release(std::exchange(writing_backlog_, 0));
   // A burst may have grown the buffer a lot; an idle connection should not keep that.
   if (writing_.capacity() > kKeepWriteCapacity) writing_.shrink_to_fit();
   timers_.cancel(kSendDeadline);

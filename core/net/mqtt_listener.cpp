@@ -13,6 +13,8 @@ std::shared_ptr<TcpListener> make_mqtt_listener(broker::Broker& broker,
   context->zone = broker.settings().zone(settings.zone);
   context->send_timeout = settings.send_timeout;
   context->send_timeout_close = settings.send_timeout_close;
+  context->backlog = broker::BacklogLimits::for_buffer(context->zone.max_output_buffer,
+                                                       context->zone.max_publisher_hold);
   for (const auto& limit : {settings.rate_limit, context->zone.conn_bytes_in}) {
     if (limit.enabled()) context->byte_limits.push_back(limit);
   }

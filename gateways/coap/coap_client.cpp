@@ -143,9 +143,9 @@ void CoapClient::cancel_by_token(const coap_session_t* session, std::string_view
 // --- deliveries --------------------------------------------------------------------------------
 
 void CoapClient::send(broker::Outbound item) {
-  if (!mailbox_.push(std::move(item))) return;
+  if (!mailbox_.push(std::move(item), weak_from_this())) return;
   asio::post(io_, [self = shared_from_this()] {
-    for (auto& taken : self->mailbox_.take()) {
+    for (auto& taken : self->mailbox_.take_and_release()) {
       // No PUBREL reaches a device: QoS 2 deliveries complete in deliver().
       if (auto* publish = std::get_if<broker::OutboundPublish>(&taken)) {
         self->deliver(std::move(*publish));

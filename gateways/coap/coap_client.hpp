@@ -126,7 +126,8 @@ class CoapClient final : public broker::SessionSink,
   // libcoap's own NSTART queue holds the rest), the others wait here in order.
   std::optional<InFlight> in_flight_;
   std::deque<Queued> queue_;
-  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
+  // Session output, handed over in the session's order.
+  broker::OutboundMailbox mailbox_{context_->broker.metrics()};
   std::uint32_t next_subscription_id_ = 1;
   std::uint32_t sequence_ = 1;  // Observe option values, 24 bits (RFC 7641 §3.4)
   asio::steady_timer keepalive_timer_;

@@ -121,9 +121,9 @@ void Endpoint::publish(const std::string& topic_template, const nlohmann::json& 
 }
 
 void Endpoint::send(broker::Outbound item) {
-  if (!mailbox_.push(std::move(item))) return;
+  if (!mailbox_.push(std::move(item), weak_from_this())) return;
   asio::post(io_, [self = shared_from_this()] {
-    for (auto& taken : self->mailbox_.take()) {
+    for (auto& taken : self->mailbox_.take_and_release()) {
       if (auto* publish = std::get_if<broker::OutboundPublish>(&taken)) {
         self->deliver(std::move(*publish));
       }

@@ -110,7 +110,7 @@ class Endpoint final : public broker::SessionSink, public std::enable_shared_fro
   coap::SessionRef session_;  // held so libcoap keeps the session while registered
   GatewayClient client_;
   std::string log_name_;
-  broker::OutboundMailbox mailbox_;
+  broker::OutboundMailbox mailbox_{context_->broker.metrics()};
   asio::steady_timer lifetime_timer_;
   std::chrono::steady_clock::time_point refreshed_;
   std::chrono::steady_clock::time_point awake_until_;

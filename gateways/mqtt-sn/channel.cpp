@@ -366,9 +366,9 @@ void Channel::close(broker::CloseKind kind, const std::string& why, bool tell_de
 // --- SessionSink -------------------------------------------------------------------------------
 
 void Channel::send(broker::Outbound item) {
-  if (!mailbox_.push(std::move(item))) return;
+  if (!mailbox_.push(std::move(item), weak_from_this())) return;
   asio::post(executor_, [self = shared_from_this()] {
-    for (auto& taken : self->mailbox_.take()) self->on_outbound(std::move(taken));
+    for (auto& taken : self->mailbox_.take_and_release()) self->on_outbound(std::move(taken));
   });
 }
 

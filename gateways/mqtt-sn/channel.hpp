@@ -131,7 +131,8 @@ class Channel final : public broker::SessionSink, public std::enable_shared_from
   std::chrono::steady_clock::time_point last_received_;
 
   TopicRegistry registry_;
-  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
+  // Session output, handed over in the session's order.
+  broker::OutboundMailbox mailbox_{context_->broker.metrics()};
   std::deque<OutItem> outbox_;
   std::size_t queued_qos0_ = 0;
   std::optional<PendingRegister> pending_register_;

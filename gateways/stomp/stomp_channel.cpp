@@ -70,8 +70,9 @@ StompChannel::StompChannel(std::shared_ptr<const ChannelContext> context,
       idle_timer_(transport_->executor()),
       send_heartbeat_timer_(transport_->executor()),
       receive_heartbeat_timer_(transport_->executor()),
-      writer_(*transport_, context_->send_timeout,
-              [this](const std::string& why) { close(broker::CloseKind::Abnormal, why); }) {}
+      writer_(
+          *transport_, context_->send_timeout,
+          [this](const std::string& why) { close(broker::CloseKind::Abnormal, why); }, &mailbox_) {}
 
 void StompChannel::start() {
   last_received_ = std::chrono::steady_clock::now();
@@ -355,13 +356,15 @@ void StompChannel::acknowledge(const Frame& frame, bool positive) {
 }
 
 void StompChannel::send(broker::Outbound item) {
-  if (!mailbox_.push(std::move(item))) return;
+  if (!mailbox_.push(std::move(item), weak_from_this())) return;
   asio::post(transport_->executor(), [self = shared_from_this()] {
-    for (auto& taken : self->mailbox_.take()) {
+    auto batch = self->mailbox_.take();
+    for (auto& taken : batch.items) {
       if (auto* publish = std::get_if<broker::OutboundPublish>(&taken)) {
         self->deliver(std::move(*publish));
       }
     }
+    self->writer_.carry_backlog(batch.bytes);
   });
 }
 

@@ -96,8 +96,9 @@ class StompChannel final : public net::Connection,
   State state_ = State::AwaitingConnect;
   Version version_ = Version::v10;
   std::string input_;
-  net::StreamReader reader_;         // no read buffer of its own while idle
-  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
+  net::StreamReader reader_;  // no read buffer of its own while idle
+  // Session output, handed over in the session's order.
+  broker::OutboundMailbox mailbox_{context_->broker.metrics()};
   std::map<std::uint32_t, Subscription> subscriptions_;  // by broker subscription id
   std::uint32_t next_subscription_ = 1;
   std::map<std::string, Unacked> unacked_;  // by message-id

@@ -19,8 +19,9 @@ TcpChannel::TcpChannel(std::shared_ptr<const ChannelContext> context,
       reader_(*transport_),
       idle_timer_(transport_->executor()),
       keepalive_timer_(transport_->executor()),
-      writer_(*transport_, context_->send_timeout,
-              [this](const std::string& why) { close(broker::CloseKind::Abnormal, why); }) {}
+      writer_(
+          *transport_, context_->send_timeout,
+          [this](const std::string& why) { close(broker::CloseKind::Abnormal, why); }, &mailbox_) {}
 
 void TcpChannel::start() {
   last_received_ = std::chrono::steady_clock::now();
@@ -181,14 +182,16 @@ void TcpChannel::arm_keepalive_timer() {
 // --- output ------------------------------------------------------------------------------------
 
 void TcpChannel::send(broker::Outbound item) {
-  if (!mailbox_.push(std::move(item))) return;
+  if (!mailbox_.push(std::move(item), weak_from_this())) return;
   asio::post(transport_->executor(), [self = shared_from_this()] {
-    for (auto& taken : self->mailbox_.take()) {
+    auto batch = self->mailbox_.take();
+    for (auto& taken : batch.items) {
       // No PUBREL reaches a device: QoS 2 deliveries complete in deliver().
       if (auto* publish = std::get_if<broker::OutboundPublish>(&taken)) {
         self->deliver(std::move(*publish));
       }
     }
+    self->writer_.carry_backlog(batch.bytes);
   });
 }
 

@@ -92,9 +92,10 @@ class TcpChannel final : public net::Connection,
   GatewayClient client_;
   State state_ = State::AwaitingConnect;
   std::string input_;
-  net::StreamReader reader_;         // no read buffer of its own while idle
-  broker::OutboundMailbox mailbox_;  // session output, handed over in the session's order
-  std::string dn_filter_;            // the down topic subscribed to, expanded
+  net::StreamReader reader_;  // no read buffer of its own while idle
+  // Session output, handed over in the session's order.
+  broker::OutboundMailbox mailbox_{context_->broker.metrics()};
+  std::string dn_filter_;  // the down topic subscribed to, expanded
   std::uint8_t dn_qos_ = 0;
   asio::steady_timer idle_timer_;
   asio::steady_timer keepalive_timer_;
