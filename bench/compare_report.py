@@ -30,9 +30,20 @@ ROWS = [
      ""),
     ("mqttsn-fan-in", "p99 ms at max sustained", lambda r: r["p99_ms_at_max_sustained"],
      "lower", None, ""),
+    ("overload-ramp", "max sustained msg/s (4 → 1)", lambda r: r["max_sustained_per_s"],
+     "higher", None, ""),
+    ("overload-ramp", "lowest delivered msg/s past saturation",
+     lambda r: r["delivered_past_saturation_per_s"], "higher", None, ""),
+    ("overload-ramp", "that ÷ its own max sustained", lambda r: r["goodput_past_saturation"],
+     "higher", None, ""),
+    ("overload-unpaced", "lowest delivered msg/s, 1/4/10/100 unpaced → 1",
+     lambda r: r["min_delivered_per_s"], "higher", 2.0, "≥ 2×"),
+    ("overload-unpaced", "delivered msg/s, 100 unpaced → 10", lambda r: r["fan_in_delivered_per_s"],
+     "higher", 2.0, "≥ 2×"),
+    ("overload-unpaced", "peak broker RSS MB", lambda r: r["peak_rss_mb"], "lower", None, ""),
 ]
 NUMBERS = {"fan-in": 1, "point-to-point": 2, "fan-out": 3, "idle-connections": 4, "conn-rate": 5,
-           "cpu-per-message": 6, "mqttsn-fan-in": 7}
+           "cpu-per-message": 6, "mqttsn-fan-in": 7, "overload-ramp": 8, "overload-unpaced": 9}
 NOT_APPLICABLE = "n/a"  # the broker cannot run the scenario at all (e.g. no MQTT-SN)
 
 
@@ -180,6 +191,10 @@ def details(report):
             if result.get("note"):
                 text += f". Note: {result['note']}"
             lines.append(text)
+            for run in result.get("runs", []):
+                lines.append(f"  - {run['publishers']} unpaced → {run['subscribers']}: sent "
+                             f"{run['sent_per_s']:,}/s, delivered {run['delivered_per_s']:,}/s, "
+                             f"peak RSS {run['peak_rss_mb']} MB")
             for step in result.get("steps", []):
                 lines.append(f"  - offered {step['offered_per_s']:,}/s → delivered "
                              f"{step['delivered_per_s']:,}/s, p99 {step['p99_ms']:.1f} ms"

@@ -108,7 +108,7 @@ class OutboundMailbox {
   bool lagging_ = false;
   bool congested_ = false;  // over a hold level since it last caught up
   std::chrono::steady_clock::time_point last_progress_;  // while congested: last bytes written
-  std::vector<std::function<void()>> waiters_;  // publishers held back until the drain
+  std::vector<std::function<void()>> waiters_;           // publishers held back until the drain
 };
 
 // Which congested mailboxes the publishing connection on this thread fed while its input was
