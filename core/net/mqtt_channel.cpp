@@ -28,6 +28,13 @@ std::string generate_client_id() {
   return id;
 }
 
+// MQTT 5 3.3.2.3.5: a Response Topic is a topic name, so no wildcards [MQTT-3.3.2-14] (nor
+// empty); the decoder has already checked its UTF-8.
+bool has_invalid_response_topic(const mqtt::Properties& properties) {
+  return properties.response_topic &&
+         !router::is_valid_topic_name(*properties.response_topic, /*max_levels=*/0);
+}
+
 const char* version_name(mqtt::ProtocolVersion version) {
   switch (version) {
     case mqtt::ProtocolVersion::v31:
@@ -298,6 +305,11 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
       refuse_connect(rc::kRetainNotSupported, "retained will but retain is not available");
       return;
     }
+    if (has_invalid_response_topic(w.properties)) {
+      // A protocol error in CONNECT, answered as the decoder's are (4.13.1).
+      refuse_connect(rc::kProtocolError, "will response topic with a wildcard or empty");
+      return;
+    }
     if (broker_.authorize(client_, broker::AclAction::Publish, w.topic)) {
       const auto delay = w.properties.will_delay_interval.value_or(0);
       will = broker::WillMessage{
@@ -376,6 +388,10 @@ void MqttChannel::handle_publish(mqtt::Publish&& publish) {
   }
   if (publish.retain && !limits.retain_available) {
     protocol_failure(rc::kRetainNotSupported, "retained PUBLISH but retain is not available");
+    return;
+  }
+  if (has_invalid_response_topic(publish.properties)) {
+    protocol_failure(rc::kProtocolError, "response topic with a wildcard or empty");
     return;
   }
   if (auto alias = publish.properties.topic_alias) {
