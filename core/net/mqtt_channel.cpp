@@ -390,6 +390,11 @@ void MqttChannel::handle_publish(mqtt::Publish&& publish) {
     protocol_failure(rc::kRetainNotSupported, "retained PUBLISH but retain is not available");
     return;
   }
+  if (publish.topic.empty() && !publish.properties.topic_alias) {
+    // MQTT 5 3.3.2.1 calls this a protocol error (it is not a malformed topic name).
+    protocol_failure(rc::kProtocolError, "empty topic name without a topic alias");
+    return;
+  }
   if (has_invalid_response_topic(publish.properties)) {
     protocol_failure(rc::kProtocolError, "response topic with a wildcard or empty");
     return;

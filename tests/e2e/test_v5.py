@@ -428,6 +428,16 @@ def test_response_topic_with_a_wildcard_is_a_protocol_error(raw, response_topic)
     assert responder.expect(PUBLISH).payload == b"marker", "the request was not delivered"
 
 
+@pytest.mark.gatemq_only  # Mosquitto 2.0.11 answers 0x90
+def test_empty_topic_without_alias_is_a_protocol_error(raw):
+    # MQTT 5 3.3.2.1 calls it a Protocol Error (0x82), not Topic Name invalid (0x90).
+    publisher = raw(V5)
+    publisher.connect("empty-topic")
+    publisher.publish("", "x")
+    packets = publisher.wait_closed()
+    assert [(p.type, p.reason) for p in packets] == [(mqtt_raw.DISCONNECT, 0x82)]
+
+
 def test_disconnect_with_session_expiry_zero_ends_the_session(raw):
     client = raw(V5)
     client.connect("end-now", clean=False, props=[(mqtt_raw.SESSION_EXPIRY, 300)])
