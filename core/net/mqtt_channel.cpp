@@ -591,11 +591,17 @@ void MqttChannel::on_deadline(std::size_t deadline) {
         arm_keepalive_timer();
       }
       return;
-    case kRetryDeadline:
+    case kRetryDeadline: {
       if (state_ != State::Connected) return;
-      session_->retry_unacknowledged(std::chrono::steady_clock::now(), zone_.retry_interval);
-      arm_retry_timer();
+      const auto retried =
+          session_->retry_unacknowledged(std::chrono::steady_clock::now(), zone_.retry_interval);
+      if (retried.next_due) {
+        timers_.arm(kRetryDeadline, *retried.next_due, shared_from_this());
+      } else {
+        arm_retry_timer();
+      }
       return;
+    }
     case kSendDeadline:
       if (write_in_progress_) on_send_timeout();
       return;
@@ -617,6 +623,9 @@ void MqttChannel::arm_idle_timer() {
 void MqttChannel::arm_retry_timer() {
   // MQTT 5 (4.4) allows resending only on reconnect, which the session does on attach.
   if (is_v5() || zone_.retry_interval.count() <= 0) return;
+  // With nothing unacknowledged, one interval ahead: whatever is sent meanwhile falls due after
+  // that, when the timer is armed again for the earliest due message (kRetryDeadline). So one
+  // timer serves the session and no message waits longer than its own retry_interval.
   timers_.arm_after(kRetryDeadline, zone_.retry_interval, shared_from_this());
 }
 
