@@ -141,7 +141,9 @@ bool AccessControl::decide(const broker::ClientInfo& client, broker::AclAction a
     rules = rules_;
   }
   const AclClient who{client.client_id, client.username, client.peer_host};
-  switch (rules->check(who, to_access(action), topic)) {
+  const auto match =
+      settings_.acl.subscribe_match_overlap ? SubscribeMatch::overlap : SubscribeMatch::topic;
+  switch (rules->check(who, to_access(action), topic, match)) {
     case Decision::allow:
       return true;
     case Decision::deny:

@@ -387,9 +387,10 @@ AclRules AclRules::load(const std::string& path) {
   return parse(contents.str(), path);
 }
 
-Decision AclRules::check(const AclClient& client, Access access, std::string_view topic) const {
+Decision AclRules::check(const AclClient& client, Access access, std::string_view topic,
+                         SubscribeMatch match) const {
   for (const auto& rule : rules_) {
-    if (acl_detail::rule_matches(rule, client, access, topic)) return rule.permission;
+    if (acl_detail::rule_matches(rule, client, access, topic, match)) return rule.permission;
   }
   return Decision::nomatch;
 }

@@ -22,6 +22,14 @@ namespace gatemq::auth {
 
 enum class Access { subscribe, publish };
 enum class Decision { allow, deny, nomatch };
+// How a rule's topic is held against a SUBSCRIBE's filter (acl_subscribe_match).
+//   topic:   as the seed (and Mosquitto) do: the filter as written is matched like a topic name,
+//            so its `+` and `#` are plain characters that only a rule's wildcards (or the same
+//            text) match. Deny "a/b" refuses "a/b" but not "#" or "a/+"; {eq, "#"} refuses "#".
+//   overlap: on the safe side both ways: an allow rule must cover every topic the filter can
+//            match ("a/#" covers "a/+/c"), a deny rule applies as soon as the filter can match
+//            one topic it denies (deny "a/+" refuses "a/#" and "#").
+enum class SubscribeMatch { topic, overlap };
 
 struct AclClient {
   std::string client_id;
@@ -46,11 +54,10 @@ class AclRules {
   static AclRules load(const std::string& path);
 
   // For Access::publish `topic` is the topic name. For Access::subscribe it is the requested
-  // filter ($share/<group>/ and $queue/ prefixes are stripped first). Erring on the safe side:
-  // an allow rule's filter must cover it (every topic the request can match is matched by the
-  // rule filter: "a/#" covers "a/+/c"), a deny rule's filter applies when it overlaps it (some
-  // topic matched by both: deny "a/+" refuses "a/#"), and {eq, F} only when it is exactly F.
-  Decision check(const AclClient& client, Access access, std::string_view topic) const;
+  // filter ($share/<group>/ and $queue/ prefixes are stripped first), matched as `match` says;
+  // {eq, F} applies only to exactly F either way.
+  Decision check(const AclClient& client, Access access, std::string_view topic,
+                 SubscribeMatch match = SubscribeMatch::topic) const;
   std::size_t size() const;
 
   AclRules();

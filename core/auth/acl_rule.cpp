@@ -83,14 +83,17 @@ std::vector<std::string_view> levels_of(std::string_view topic) {
   return levels;
 }
 
-// Subscriptions err on the safe side both ways: an allow rule must cover the whole requested
+// A subscription's filter is matched like a topic name (its wildcards taken literally) unless
+// `overlap` asks for the safe side both ways: an allow rule must cover the whole requested
 // filter, while a deny rule applies as soon as the request could reach one topic it denies.
 bool topic_rule_matches(const TopicRule& topic_rule, Decision permission, const AclClient& client,
-                        Access access, std::string_view topic) {
+                        Access access, std::string_view topic, SubscribeMatch match) {
   if (topic_rule.exact) return topic_rule.filter == topic;
   const auto filter = expand_placeholders(topic_rule.filter, client);
   if (!filter) return false;
-  if (access == Access::publish) return router::topic_matches(*filter, topic);
+  if (access == Access::publish || match == SubscribeMatch::topic) {
+    return router::topic_matches(*filter, topic);
+  }
   return permission == Decision::allow ? filter_covers(*filter, topic)
                                        : filters_overlap(*filter, topic);
 }
@@ -163,14 +166,14 @@ bool who_matches(const Who& who, const AclClient& client) {
   return false;
 }
 
-bool rule_matches(const Rule& rule, const AclClient& client, Access access,
-                  std::string_view topic) {
+bool rule_matches(const Rule& rule, const AclClient& client, Access access, std::string_view topic,
+                  SubscribeMatch match) {
   if (!who_matches(rule.who, client)) return false;
   if (rule.every_access_and_topic) return true;
   if (access == Access::subscribe ? !rule.subscribe : !rule.publish) return false;
   if (access == Access::subscribe) topic = without_share_prefix(topic);
   return std::any_of(rule.topics.begin(), rule.topics.end(), [&](const TopicRule& topic_rule) {
-    return topic_rule_matches(topic_rule, rule.permission, client, access, topic);
+    return topic_rule_matches(topic_rule, rule.permission, client, access, topic, match);
   });
 }
 

@@ -45,9 +45,11 @@ struct Rule {
   bool publish = false;
   std::vector<TopicRule> topics;
 };
-bool rule_matches(const Rule& rule, const AclClient& client, Access access, std::string_view topic);
+bool rule_matches(const Rule& rule, const AclClient& client, Access access, std::string_view topic,
+                  SubscribeMatch match);
 
-// True when every topic `requested` can match is also matched by `rule_filter`.
+// For SubscribeMatch::overlap. True when every topic `requested` can match is also matched by
+// `rule_filter`.
 bool filter_covers(std::string_view rule_filter, std::string_view requested);
 // True when some topic is matched by both filters.
 bool filters_overlap(std::string_view a, std::string_view b);

@@ -43,17 +43,22 @@ void Session::resend_locked(InflightEntry& entry, std::chrono::steady_clock::tim
   }
 }
 
-std::size_t Session::retry_unacknowledged(std::chrono::steady_clock::time_point now,
-                                          std::chrono::milliseconds interval) {
+Session::RetryResult Session::retry_unacknowledged(std::chrono::steady_clock::time_point now,
+                                                   std::chrono::milliseconds interval) {
   std::lock_guard lock(mutex_);
-  if (!sink_) return 0;
-  std::size_t resent = 0;
+  RetryResult result;
+  if (!sink_) return result;
   for (auto& [sequence, entry] : inflight_) {
-    if (entry.unsent || now - entry.sent_at < interval) continue;
-    resend_locked(entry, now);
-    ++resent;
+    if (entry.unsent) continue;  // drain_queue_locked() sends it when the window opens
+    if (now - entry.sent_at >= interval) {
+      resend_locked(entry, now);
+      ++result.resent;
+    }
+    // Resends move sent_at, so the earliest due entry is not necessarily the first in order.
+    const auto due = entry.sent_at + interval;
+    if (!result.next_due || due < *result.next_due) result.next_due = due;
   }
-  return resent;
+  return result;
 }
 
 bool Session::detach(const SessionSink* sink) {

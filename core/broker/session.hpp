@@ -62,10 +62,16 @@ class Session {
   bool on_pubcomp(std::uint16_t packet_id);
   // The attached sink refused a delivery (too large for it): treat as completed.
   void on_delivery_refused(std::uint16_t packet_id);
-  // Sends again (DUP, or PUBREL) what has waited longer than `interval` for its acknowledgement;
-  // returns how many. MQTT 3.x channels call it every retry_interval; MQTT 5 forbids resending
-  // except on reconnect, which attach() does.
-  std::size_t retry_unacknowledged(std::chrono::steady_clock::time_point now,
+  // Sends again (DUP, or PUBREL) what has waited `interval` or longer for its acknowledgement,
+  // in the order first sent. next_due is when the earliest of those still waiting falls due
+  // (none waiting: nullopt), so that a channel can keep one timer armed for exactly that moment
+  // and resend each message one interval after its own send. MQTT 3.x channels use it; MQTT 5
+  // forbids resending except on reconnect, which attach() does.
+  struct RetryResult {
+    std::size_t resent = 0;
+    std::optional<std::chrono::steady_clock::time_point> next_due;
+  };
+  RetryResult retry_unacknowledged(std::chrono::steady_clock::time_point now,
                                    std::chrono::milliseconds interval);
 
   // Removes the QoS 1/2 deliveries of shared subscriptions the client has not received yet or

@@ -234,6 +234,10 @@ const SetterMap<Settings>& global_setters() {
        [](auto& g, auto s) {
          g.acl.deny_disconnects = v::one_of(s, {"ignore", "disconnect"}) == "disconnect";
        }},
+      {"acl_subscribe_match",
+       [](auto& g, auto s) {
+         g.acl.subscribe_match_overlap = v::one_of(s, {"topic", "overlap"}) == "overlap";
+       }},
       {"auth.user.password_hash", [](auto& g, auto s) { g.auth.user_password_hash = text(s); }},
       {"auth.client.password_hash", [](auto& g, auto s) { g.auth.client_password_hash = text(s); }},
       {"psk.file.delimiter",

@@ -230,6 +230,7 @@ struct AclSettings {
   std::uint64_t cache_max_size = 32;  // acl_cache_max_size: entries per client
   Millis cache_ttl{60000};            // acl_cache_ttl
   bool deny_disconnects = false;      // acl_deny_action = ignore | disconnect
+  bool subscribe_match_overlap = false;  // acl_subscribe_match = topic | overlap
 
   bool operator==(const AclSettings&) const = default;
 };

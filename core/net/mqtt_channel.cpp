@@ -28,6 +28,13 @@ std::string generate_client_id() {
   return id;
 }
 
+// MQTT 5 3.3.2.3.5: a Response Topic is a topic name, so no wildcards [MQTT-3.3.2-14] (nor
+// empty); the decoder has already checked its UTF-8.
+bool has_invalid_response_topic(const mqtt::Properties& properties) {
+  return properties.response_topic &&
+         !router::is_valid_topic_name(*properties.response_topic, /*max_levels=*/0);
+}
+
 const char* version_name(mqtt::ProtocolVersion version) {
   switch (version) {
     case mqtt::ProtocolVersion::v31:
@@ -353,6 +360,11 @@ void MqttChannel::handle_connect(mqtt::Connect&& connect) {
       refuse_connect(rc::kRetainNotSupported, "retained will but retain is not available");
       return;
     }
+    if (has_invalid_response_topic(w.properties)) {
+      // A protocol error in CONNECT, answered as the decoder's are (4.13.1).
+      refuse_connect(rc::kProtocolError, "will response topic with a wildcard or empty");
+      return;
+    }
     if (broker_.authorize(client_, broker::AclAction::Publish, w.topic)) {
       const auto delay = w.properties.will_delay_interval.value_or(0);
       will = broker::WillMessage{
@@ -431,6 +443,15 @@ void MqttChannel::handle_publish(mqtt::Publish&& publish) {
   }
   if (publish.retain && !limits.retain_available) {
     protocol_failure(rc::kRetainNotSupported, "retained PUBLISH but retain is not available");
+    return;
+  }
+  if (publish.topic.empty() && !publish.properties.topic_alias) {
+    // MQTT 5 3.3.2.1 calls this a protocol error (it is not a malformed topic name).
+    protocol_failure(rc::kProtocolError, "empty topic name without a topic alias");
+    return;
+  }
+  if (has_invalid_response_topic(publish.properties)) {
+    protocol_failure(rc::kProtocolError, "response topic with a wildcard or empty");
     return;
   }
   if (auto alias = publish.properties.topic_alias) {
@@ -625,11 +646,17 @@ void MqttChannel::on_deadline(std::size_t deadline) {
         arm_keepalive_timer();
       }
       return;
-    case kRetryDeadline:
+    case kRetryDeadline: {
       if (state_ != State::Connected) return;
-      session_->retry_unacknowledged(std::chrono::steady_clock::now(), zone_.retry_interval);
-      arm_retry_timer();
+      const auto retried =
+          session_->retry_unacknowledged(std::chrono::steady_clock::now(), zone_.retry_interval);
+      if (retried.next_due) {
+        timers_.arm(kRetryDeadline, *retried.next_due, shared_from_this());
+      } else {
+        arm_retry_timer();
+      }
       return;
+    }
     case kSendDeadline:
       if (write_in_progress_) on_send_timeout();
       return;
@@ -655,6 +682,9 @@ void MqttChannel::arm_idle_timer() {
 void MqttChannel::arm_retry_timer() {
   // MQTT 5 (4.4) allows resending only on reconnect, which the session does on attach.
   if (is_v5() || zone_.retry_interval.count() <= 0) return;
+  // With nothing unacknowledged, one interval ahead: whatever is sent meanwhile falls due after
+  // that, when the timer is armed again for the earliest due message (kRetryDeadline). So one
+  // timer serves the session and no message waits longer than its own retry_interval.
   timers_.arm_after(kRetryDeadline, zone_.retry_interval, shared_from_this());
 }
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 
+import paho.mqtt.client as mqtt
 import pytest
 
 import mqtt_raw
@@ -143,6 +144,42 @@ def test_the_seed_acl_file_by_client_address(broker):
                             before=proxy_header.encode(1, "203.0.113.6", 1, "127.0.0.1", 1))
     assert v3.connect("remote-v3").reason == 0
     assert v3.subscribe("#").codes == [0x80]
+
+
+NOSUBSCRIBE_ACL = '{deny, all, subscribe, ["test/nosubscribe"]}.\n{allow, all}.\n'
+WIDE_FILTERS = ["#", "+/+", "test/#"]
+
+
+def test_subscribe_rules_match_the_filter_as_written(broker, paho):
+    """The seed's semantics (and Mosquitto's), which the Paho interoperability suite expects: a
+    deny rule for test/nosubscribe refuses that filter, not `#`, `+/+` or `test/#`, which then
+    get what is published there ({eq, "#"} is how a file refuses `#` itself). Gateway clients
+    go through the same check."""
+    from mqttsn_client import NOT_SUPPORTED, Client
+    from mqttsn_e2e import wait_for_gateway
+    use_acl(broker, NOSUBSCRIBE_ACL)
+    subscriber = paho("interop", protocol=mqtt.MQTTv5)
+    _, _, _, codes, _ = subscriber.subscribe(
+        [(f, 1) for f in WIDE_FILTERS + ["test/nosubscribe"]])
+    assert [c.value for c in codes] == [1, 1, 1, 0x87]
+    publisher = connect_v5(broker.port, "publisher")
+    publisher.publish("test/nosubscribe", "reaches the wide filters", qos=1)
+    assert publisher.expect(PUBACK).reason == 0
+    assert subscriber.expect().topic == "test/nosubscribe"
+    wait_for_gateway(broker.mqttsn_port)
+    with Client(port=broker.mqttsn_port, timeout=10) as device:
+        device.connect("sn-interop")
+        assert device.subscribe("test/#")[2] == 0
+        assert device.subscribe("test/nosubscribe")[2] == NOT_SUPPORTED
+
+
+@pytest.mark.broker_config({"acl_subscribe_match": "overlap"})
+def test_acl_subscribe_match_overlap_refuses_filters_that_reach_a_denied_topic(broker):
+    use_acl(broker, NOSUBSCRIBE_ACL)
+    client = connect_v5(broker.port, "strict")
+    for packet_id, topic_filter in enumerate(WIDE_FILTERS + ["test/nosubscribe"], start=1):
+        assert client.subscribe(topic_filter, packet_id=packet_id).codes == [0x87], topic_filter
+    assert client.subscribe("test/other", packet_id=9).codes == [0]
 
 
 def test_every_rule_form(broker, paho):

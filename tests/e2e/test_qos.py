@@ -1,4 +1,6 @@
 """QoS 1 and 2 flows, exactly-once across reconnects, and redelivery of unacknowledged messages."""
+import time
+
 import pytest
 
 import mqtt_raw
@@ -101,6 +103,39 @@ def test_v311_unacked_message_is_retried_while_connected(raw):
     assert again.dup and again.packet_id == first.packet_id
 
 
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.retry_interval": "5s"})
+def test_v311_each_unacked_message_is_retried_one_interval_after_its_own_send(raw):
+    """Resends follow each message's own send time, not a cycle counted from CONNECT (where a
+    message sent just after CONNECT came back only after two intervals), and keep going once per
+    interval in the order first sent. The only timing involved is a margin of half an interval
+    (2.5 s) either way around the marker."""
+    subscriber = raw(V311)
+    subscriber.connect("own-retry")
+    subscriber.subscribe("own/t", 1)
+    publisher = raw(V311)
+    publisher.connect("own-retry-pub")
+    publisher.publish("own/t", "a", qos=1, packet_id=1)
+    a = subscriber.expect(PUBLISH)
+    time.sleep(1)
+    publisher.publish("own/t", "b", qos=1, packet_id=2)
+    b = subscriber.expect(PUBLISH)
+    assert not a.dup and not b.dup
+    time.sleep(6.5)  # 1.5 retry intervals after "a" went out
+    publisher.publish("own/t", "marker")
+    seen = []
+    while [p.payload for p in seen if p.dup].count(b"b") < 2:
+        seen.append(subscriber.expect(PUBLISH, timeout=15))
+    payloads = [p.payload for p in seen]
+    assert payloads.index(b"a") < payloads.index(b"marker"), payloads
+    resent = [p for p in seen if p.payload != b"marker"]
+    assert all(p.dup for p in resent)
+    assert [(p.payload, p.packet_id) for p in resent] == [
+        (b"a", a.packet_id), (b"b", b.packet_id), (b"a", a.packet_id), (b"b", b.packet_id)]
+    subscriber.send(mqtt_raw.ack(PUBACK, a.packet_id))
+    subscriber.send(mqtt_raw.ack(PUBACK, b.packet_id))
+
+
 @pytest.mark.broker_config({"zone.external.max_inflight": "2"})
 def test_inflight_window_holds_back_the_rest_until_acked(raw):
     subscriber = raw(V311)
@@ -133,7 +168,6 @@ def test_packet_ids_are_unique_among_inflight_messages(raw):
 @pytest.mark.gatemq_only
 @pytest.mark.broker_config({"listener.tcp.external.send_timeout": "1s"})
 def test_subscriber_that_stops_reading_is_disconnected(raw):
-    import time
     subscriber = raw(V311)
     subscriber.connect("stalled")
     subscriber.subscribe("flood", 0)

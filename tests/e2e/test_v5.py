@@ -409,6 +409,35 @@ def test_request_response_pattern(paho):
     assert response.payload == b"pong" and response.properties.CorrelationData == b"42"
 
 
+@pytest.mark.gatemq_only  # Mosquitto 2.0.11 forwards it
+@pytest.mark.parametrize("response_topic", ["service/resp/+", "service/#", "+"])
+def test_response_topic_with_a_wildcard_is_a_protocol_error(raw, response_topic):
+    # MQTT 5 3.3.2.3.5 [MQTT-3.3.2-14]: no wildcards in a Response Topic (EMQX: DISCONNECT 0x82).
+    responder = raw(V5)
+    responder.connect("responder")
+    responder.subscribe("service/req", 1)
+    requester = raw(V5)
+    requester.connect("requester")
+    requester.publish("service/req", "ping", qos=1,
+                      props=[(mqtt_raw.RESPONSE_TOPIC, response_topic)])
+    packets = requester.wait_closed()
+    assert [(p.type, p.reason) for p in packets] == [(mqtt_raw.DISCONNECT, 0x82)]
+    marker = raw(V5)
+    marker.connect("marker")
+    marker.publish("service/req", "marker")
+    assert responder.expect(PUBLISH).payload == b"marker", "the request was not delivered"
+
+
+@pytest.mark.gatemq_only  # Mosquitto 2.0.11 answers 0x90
+def test_empty_topic_without_alias_is_a_protocol_error(raw):
+    # MQTT 5 3.3.2.1 calls it a Protocol Error (0x82), not Topic Name invalid (0x90).
+    publisher = raw(V5)
+    publisher.connect("empty-topic")
+    publisher.publish("", "x")
+    packets = publisher.wait_closed()
+    assert [(p.type, p.reason) for p in packets] == [(mqtt_raw.DISCONNECT, 0x82)]
+
+
 def test_disconnect_with_session_expiry_zero_ends_the_session(raw):
     client = raw(V5)
     client.connect("end-now", clean=False, props=[(mqtt_raw.SESSION_EXPIRY, 300)])

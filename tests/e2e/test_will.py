@@ -155,3 +155,17 @@ def test_will_on_protocol_error(raw):
     client.send(bytes([0x36, 0x05, 0x00, 0x01, 0x74, 0x00, 0x01]))  # PUBLISH QoS 3
     client.wait_closed()
     assert watcher.expect(PUBLISH).payload == b"violated"
+
+
+@pytest.mark.gatemq_only  # Mosquitto 2.0.11 accepts it
+def test_will_with_a_wildcard_response_topic_refuses_the_connect(raw):
+    # The Will becomes a PUBLISH, whose Response Topic may hold no wildcard [MQTT-3.3.2-14]: a
+    # protocol error in CONNECT, answered like the decoder's other ones (CONNACK 0x82, 4.13.1).
+    watcher = will_watcher(raw)
+    client = raw(V5)
+    connack = client.connect("bad-will", will={
+        "topic": "will/t", "payload": "never", "props": [(mqtt_raw.RESPONSE_TOPIC, "replies/#")]})
+    assert connack.reason == 0x82
+    client.wait_closed()
+    marker(raw)
+    assert watcher.expect(PUBLISH).payload == b"marker", "no will was published"

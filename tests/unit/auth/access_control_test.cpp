@@ -123,6 +123,19 @@ TEST(AccessControl, SeedAclFileWithNomatchAndZones) {
       << "zone internal has enable_acl = off";
 }
 
+TEST(AccessControl, AclSubscribeMatchChoosesTheSubscribeSemantics) {
+  TempFile file("{deny, all, subscribe, [\"test/nosubscribe\"]}.\n");
+  auto settings = with_acl(file);
+  AccessControl as_written(settings);
+  EXPECT_EQ(as_written.check_acl(client("a"), AclAction::Subscribe, "#"), HookVerdict::Allow);
+  EXPECT_EQ(as_written.check_acl(client("a"), AclAction::Subscribe, "test/nosubscribe"),
+            HookVerdict::Deny);
+  settings.acl.subscribe_match_overlap = true;
+  AccessControl overlap(settings);
+  EXPECT_EQ(overlap.check_acl(client("a"), AclAction::Subscribe, "#"), HookVerdict::Deny);
+  EXPECT_EQ(overlap.check_acl(client("a"), AclAction::Publish, "test/other"), HookVerdict::Allow);
+}
+
 TEST(AccessControl, CacheServesUntilReload) {
   TempFile file("{deny, all, publish, [\"secret/#\"]}.\n");
   AccessControl control(with_acl(file));

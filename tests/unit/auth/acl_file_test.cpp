@@ -147,42 +147,75 @@ TEST(AclTopics, EqIsLiteral) {
   EXPECT_EQ(rules.check(bob, Access::subscribe, "bob/x"), Decision::deny);
 }
 
-TEST(AclTopics, SubscribeFilterCoverage) {
+TEST(AclTopics, OverlapAllowMustCoverTheFilter) {
   const auto rules = AclRules::parse(R"(
     {allow, all, subscribe, ["a/#", "b/+/c", "d/e", "#"]}.
   )",
                                      "acl.conf");
   const auto anyone = client("c", std::nullopt, "");
+  const auto check = [&](const AclRules& acl, const char* filter) {
+    return acl.check(anyone, Access::subscribe, filter, SubscribeMatch::overlap);
+  };
   for (const char* allowed :
        {"a", "a/#", "a/b/+", "a/+/#", "b/x/c", "b/+/c", "d/e", "x/y", "+/y", "#", "$share/g/a/b"}) {
-    EXPECT_EQ(rules.check(anyone, Access::subscribe, allowed), Decision::allow) << allowed;
+    EXPECT_EQ(check(rules, allowed), Decision::allow) << allowed;
   }
   const auto narrow =
       AclRules::parse(R"({allow, all, subscribe, ["a/#", "b/+/c", "d/e"]}.)", "acl.conf");
   for (const char* refused :
        {"#", "+/b", "b/#", "b/+/+", "b/x/c/d", "d/+", "d/e/f", "d", "$share/g/#", "$queue/d/#"}) {
-    EXPECT_EQ(narrow.check(anyone, Access::subscribe, refused), Decision::nomatch) << refused;
+    EXPECT_EQ(check(narrow, refused), Decision::nomatch) << refused;
   }
-  EXPECT_EQ(narrow.check(anyone, Access::subscribe, "$queue/d/e"), Decision::allow);
+  EXPECT_EQ(check(narrow, "$queue/d/e"), Decision::allow);
   // A leading wildcard rule never covers $ topics.
-  EXPECT_EQ(rules.check(anyone, Access::subscribe, "$SYS/#"), Decision::nomatch);
-  EXPECT_EQ(rules.check(anyone, Access::subscribe, "$SYS/x"), Decision::nomatch);
+  EXPECT_EQ(check(rules, "$SYS/#"), Decision::nomatch);
+  EXPECT_EQ(check(rules, "$SYS/x"), Decision::nomatch);
   EXPECT_EQ(rules.check(anyone, Access::publish, "$SYS/x"), Decision::nomatch);
 }
 
-TEST(AclTopics, DenyAppliesToOverlappingFilters) {
+TEST(AclTopics, SubscribeFilterIsMatchedAsWritten) {
+  // The seed's semantics: the requested filter is matched like a topic name, its wildcards
+  // taken literally. The Paho interoperability suite denies test/nosubscribe and expects "#".
+  const auto rules = AclRules::parse(R"(
+    {deny, all, subscribe, ["test/nosubscribe", "a/+", "b/c/#", "$SYS/#", {eq, "#"}]}.
+    {allow, all}.
+  )",
+                                     "acl.conf");
+  const auto anyone = client("c", std::nullopt, "");
+  for (const char* denied : {"test/nosubscribe", "a/+", "a/#", "a/x", "b/c", "b/c/#", "b/c/+/d",
+                             "$SYS/#", "$SYS/+", "#", "$share/g/a/#", "$share/g/#"}) {
+    EXPECT_EQ(rules.check(anyone, Access::subscribe, denied), Decision::deny) << denied;
+  }
+  for (const char* allowed : {"test/#", "+/+", "+/nosubscribe", "test/+", "+/x", "b/+/d/#", "a/x/y",
+                              "a", "b", "$share/g/test/#", "$other/#"}) {
+    EXPECT_EQ(rules.check(anyone, Access::subscribe, allowed), Decision::allow) << allowed;
+  }
+  // An allow rule's wildcard level matches the requested wildcard too (seed: "#" allows "#").
+  const auto narrow = AclRules::parse(R"({allow, all, subscribe, ["a/+", "b/#"]}.)", "acl.conf");
+  for (const char* allowed : {"a/+", "a/#", "a/x", "b/#", "b/+/c", "b"}) {
+    EXPECT_EQ(narrow.check(anyone, Access::subscribe, allowed), Decision::allow) << allowed;
+  }
+  for (const char* refused : {"#", "+/x", "a/x/y", "a/+/#", "$share/g/+/x"}) {
+    EXPECT_EQ(narrow.check(anyone, Access::subscribe, refused), Decision::nomatch) << refused;
+  }
+}
+
+TEST(AclTopics, OverlapDenyAppliesToOverlappingFilters) {
   const auto rules = AclRules::parse(R"(
     {deny, all, subscribe, ["a/+", "b/c/#", "$SYS/#"]}.
     {allow, all}.
   )",
                                      "acl.conf");
   const auto anyone = client("c", std::nullopt, "");
+  const auto check = [&](const char* filter) {
+    return rules.check(anyone, Access::subscribe, filter, SubscribeMatch::overlap);
+  };
   for (const char* denied :
        {"a/#", "a/+", "a/x", "+/x", "#", "+/+", "b/c", "b/+/d/#", "$SYS/+", "$share/g/a/#"}) {
-    EXPECT_EQ(rules.check(anyone, Access::subscribe, denied), Decision::deny) << denied;
+    EXPECT_EQ(check(denied), Decision::deny) << denied;
   }
   for (const char* allowed : {"a", "a/x/y", "x/#", "b/d/#", "+/x/y", "$other/#", "b"}) {
-    EXPECT_EQ(rules.check(anyone, Access::subscribe, allowed), Decision::allow) << allowed;
+    EXPECT_EQ(check(allowed), Decision::allow) << allowed;
   }
 }
 

@@ -146,12 +146,60 @@ TEST(Session, RetryResendsOnlyOverdueEntries) {
   session.attach(sink, 65535);
   session.deliver(delivery("a", 1));
   const auto now = std::chrono::steady_clock::now();
-  EXPECT_EQ(session.retry_unacknowledged(now, std::chrono::hours(1)), 0u);
-  EXPECT_EQ(session.retry_unacknowledged(now + std::chrono::hours(2), std::chrono::hours(1)), 1u);
+  EXPECT_EQ(session.retry_unacknowledged(now, std::chrono::hours(1)).resent, 0u);
+  EXPECT_EQ(session.retry_unacknowledged(now + std::chrono::hours(2), std::chrono::hours(1)).resent,
+            1u);
   const auto sent = sink->publishes();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_TRUE(sent[1].dup);
   EXPECT_EQ(sent[1].packet_id, sent[0].packet_id);
+}
+
+TEST(Session, RetryFallsDueOneIntervalAfterEachMessagesOwnSend) {
+  // The times handed to the session run an hour or two ahead of the real clock, which stamps
+  // first sends: a fake clock for what retry_unacknowledged sees.
+  using namespace std::chrono_literals;
+  using Clock = std::chrono::steady_clock;
+  Session session("c", {});
+  auto sink = std::make_shared<RecordingSink>();
+  session.attach(sink, 65535);
+  EXPECT_FALSE(session.retry_unacknowledged(Clock::now(), 1h).next_due) << "nothing waits";
+
+  const auto a_before = Clock::now();
+  session.deliver(delivery("a", 1));
+  const auto a_after = Clock::now();
+  auto retried = session.retry_unacknowledged(a_after, 1h);
+  EXPECT_EQ(retried.resent, 0u);
+  ASSERT_TRUE(retried.next_due);
+  EXPECT_GE(*retried.next_due, a_before + 1h);
+  EXPECT_LE(*retried.next_due, a_after + 1h);
+
+  retried = session.retry_unacknowledged(a_after + 1h, 1h);
+  EXPECT_EQ(retried.resent, 1u);
+  EXPECT_EQ(retried.next_due, a_after + 2h) << "one interval after the resend";
+
+  // "b", sent after "a" but first sent later than "a" was resent, falls due first.
+  const auto b_before = Clock::now();
+  session.deliver(delivery("b", 1));
+  const auto b_after = Clock::now();
+  retried = session.retry_unacknowledged(b_after, 1h);
+  EXPECT_EQ(retried.resent, 0u);
+  ASSERT_TRUE(retried.next_due);
+  EXPECT_GE(*retried.next_due, b_before + 1h);
+  EXPECT_LE(*retried.next_due, b_after + 1h);
+
+  retried = session.retry_unacknowledged(*retried.next_due, 1h);
+  EXPECT_EQ(retried.resent, 1u) << "only b is due";
+  EXPECT_EQ(retried.next_due, a_after + 2h);
+
+  const auto sent = sink->publishes();
+  ASSERT_EQ(sent.size(), 4u);
+  std::vector<std::pair<std::string, bool>> order;
+  for (const auto& publish : sent) {
+    order.emplace_back(publish.delivery.message->payload, publish.dup);
+  }
+  EXPECT_EQ(order, (std::vector<std::pair<std::string, bool>>{
+                       {"a", false}, {"a", true}, {"b", false}, {"b", true}}));
 }
 
 TEST(Session, PacketIdsNeverCollideWhileInflight) {

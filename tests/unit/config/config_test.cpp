@@ -424,6 +424,7 @@ TEST(Config, AclAndBuiltinAuthKeys) {
   EXPECT_EQ(defaults.acl.cache_max_size, 32u);
   EXPECT_EQ(defaults.acl.cache_ttl, 1min);
   EXPECT_FALSE(defaults.acl.deny_disconnects);
+  EXPECT_FALSE(defaults.acl.subscribe_match_overlap);
   EXPECT_EQ(defaults.auth.user_password_hash, "sha256");
   EXPECT_TRUE(defaults.auth.users.empty());
   const auto settings = parse(
@@ -433,6 +434,7 @@ TEST(Config, AclAndBuiltinAuthKeys) {
       "acl_cache_max_size = 64\n"
       "acl_cache_ttl = 30s\n"
       "acl_deny_action = disconnect\n"
+      "acl_subscribe_match = overlap\n"
       "auth.user.password_hash = plain\n"
       "auth.user.2.username = second\n"
       "auth.user.2.password = two\n"
@@ -449,13 +451,14 @@ TEST(Config, AclAndBuiltinAuthKeys) {
   EXPECT_EQ(settings.acl.cache_max_size, 64u);
   EXPECT_EQ(settings.acl.cache_ttl, 30s);
   EXPECT_TRUE(settings.acl.deny_disconnects);
+  EXPECT_TRUE(settings.acl.subscribe_match_overlap);
   EXPECT_EQ(settings.auth.user_password_hash, "plain");
   EXPECT_EQ(settings.auth.users,
             (std::vector<Credential>{{"admin", "public", "NaCl"}, {"second", "two", ""}}))
       << "in N order";
   EXPECT_EQ(settings.auth.client_password_hash, "bcrypt");
   EXPECT_EQ(settings.auth.clients, (std::vector<Credential>{{"dev:devid", "passwd", ""}}));
-  EXPECT_EQ(settings.ignored_keys, std::vector<std::string>{"test.conf:16 auth.mysql.server"});
+  EXPECT_EQ(settings.ignored_keys, std::vector<std::string>{"test.conf:17 auth.mysql.server"});
   EXPECT_EQ(error_of("acl_nomatch = maybe\n"),
             "test.conf:1: acl_nomatch: 'maybe' is not one of: allow deny");
   EXPECT_EQ(error_of("auth.user.1.user = x\n"),
