@@ -4,6 +4,7 @@
 
 #include <asio/post.hpp>
 #include <charconv>
+#include <limits>
 #include <random>
 
 #include "core/mqtt/reason_code.hpp"
@@ -227,6 +228,18 @@ void StompChannel::handle_connect(const Frame& frame) {
   }
   if (login) connection.username = *login;
   if (passcode) connection.password = *passcode;
+  // Heart-beating (1.1+): what each side sends at most this far apart, as agreed. The client's
+  // period is its keepalive (in whole seconds, rounded up) in the connected event and the API.
+  const auto [client_send, client_wants] = parse_heartbeat(frame.header("heart-beat"));
+  const auto agreed = [&](std::uint64_t client_ms) {
+    return version_ == Version::v10 || client_ms == 0
+               ? std::chrono::milliseconds(0)
+               : std::max(kServerHeartbeat, std::chrono::milliseconds(client_ms));
+  };
+  const auto send_every = agreed(client_wants);
+  const auto expect_every = agreed(client_send);
+  connection.keepalive = static_cast<std::uint32_t>(std::min<std::int64_t>(
+      (expect_every.count() + 999) / 1000, std::numeric_limits<std::uint32_t>::max()));
   if (!anonymous_ok && !default_user) {
     context_->stats->auth_failures.fetch_add(1, std::memory_order_relaxed);
     return fail("Login or passcode is wrong", &frame);
@@ -243,7 +256,6 @@ void StompChannel::handle_connect(const Frame& frame) {
       next_subscription_ = std::max(next_subscription_, *record.subscription_id + 1);
     }
   }
-  const auto [client_send, client_wants] = parse_heartbeat(frame.header("heart-beat"));
   Frame connected{"CONNECTED",
                   {{"version", version_text(version_)},
                    {"server", "gatemq/" GATEMQ_VERSION_TEXT},
@@ -254,15 +266,7 @@ void StompChannel::handle_connect(const Frame& frame) {
                                                      std::to_string(kServerHeartbeat.count()));
   }
   write_frame(connected);
-  if (version_ != Version::v10) {
-    const auto send_every =
-        client_wants == 0 ? std::chrono::milliseconds(0)
-                          : std::max(kServerHeartbeat, std::chrono::milliseconds(client_wants));
-    const auto expect_every =
-        client_send == 0 ? std::chrono::milliseconds(0)
-                         : std::max(kServerHeartbeat, std::chrono::milliseconds(client_send));
-    arm_heartbeats(send_every, expect_every);
-  }
+  arm_heartbeats(send_every, expect_every);
 }
 
 void StompChannel::apply(const Frame& frame) {
