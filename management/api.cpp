@@ -46,7 +46,8 @@ Json client_json(const ApiContext& context, const broker::ClientSnapshot& c) {
   json["clientid"] = info.client_id;
   json["username"] = info.username ? Json(*info.username) : Json(nullptr);
   json["protocol"] = info.protocol;
-  json["proto_ver"] = static_cast<int>(info.version);
+  json["proto_name"] = info.proto_name();
+  json["proto_ver"] = info.proto_ver();
   json["ip_address"] = info.peer_host;
   json["port"] = info.peer_port;
   json["listener"] = info.listener;

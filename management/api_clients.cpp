@@ -26,9 +26,7 @@ bool passes_filters(const ClientSnapshot& c, const QueryParams& query) {
          check("zone", [&](const auto& v) { return info.zone == v; }) &&
          check("protocol", [&](const auto& v) { return info.protocol == v; }) &&
          check("ip_address", [&](const auto& v) { return info.peer_host == v; }) &&
-         check(
-             "proto_ver",
-             [&](const auto& v) { return std::to_string(static_cast<int>(info.version)) == v; }) &&
+         check("proto_ver", [&](const auto& v) { return std::to_string(info.proto_ver()) == v; }) &&
          check("_like_clientid", [&](const auto& v) { return contains(info.client_id, v); }) &&
          check("_like_username",
                [&](const auto& v) { return info.username && contains(*info.username, v); });

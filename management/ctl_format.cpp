@@ -55,7 +55,9 @@ std::string format_client(const Json& c) {
   return "Connection(" + field(c, "clientid") + ", clean_start=" + field(c, "clean_start") +
          ", username=" + field(c, "username") + ", peername=" + field(c, "ip_address") + ":" +
          field(c, "port") + ", protocol=" + field(c, "protocol") +
-         ", connected_at=" + field(c, "connected_at") + ")\n";
+         ", proto_name=" + field(c, "proto_name") + ", proto_ver=" + field(c, "proto_ver") +
+         ", keepalive=" + field(c, "keepalive") + ", connected_at=" + field(c, "connected_at") +
+         ")\n";
 }
 
 std::string format_session(const Json& s) {

@@ -15,7 +15,8 @@ std::string format_broker(const Json& broker);
 // "name<padding>: value" sorted by name; names padded (and cut) to `width` as emqx_ctl does
 // (30 for stats, 24 for metrics).
 std::string format_counters(const Json& counters, std::size_t width);
-// Connection(id, clean_start=true, username=u, peername=host:port, connected_at=...)
+// Connection(id, clean_start=true, username=u, peername=host:port, protocol=mqtt,
+// proto_name=MQTT, proto_ver=4, keepalive=60, connected_at=...)
 std::string format_client(const Json& client);
 // Session(id, clean_start=true, expiry_interval=0, subscriptions_count=0, ...)
 std::string format_session(const Json& session);

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -14,16 +13,6 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "MQTT" (3.1.1, 5.0), "MQIsdp" (3.1), or the gateway protocol in capitals ("MQTT-SN", "STOMP").
-std::string protocol_name(const ClientInfo& client) {
-  if (client.protocol != "mqtt") {
-    std::string name = client.protocol;
-    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return name;
-  }
-  return client.version == mqtt::ProtocolVersion::v31 ? "MQIsdp" : "MQTT";
 }
 
 // "1 days, 2 hours, 3 minutes, 4 seconds", as the seed's status output words it.
@@ -65,8 +54,8 @@ std::string SysPublisher::connected_payload(const ClientInfo& client, std::int64
       {"ipaddress", client.peer_host},
       {"connack", 0},
       {"ts", unix_seconds},
-      {"proto_ver", client.protocol == "mqtt" ? static_cast<int>(client.version) : 1},
-      {"proto_name", protocol_name(client)},
+      {"proto_ver", client.proto_ver()},
+      {"proto_name", client.proto_name()},
       {"clean_start", client.clean_start},
       {"keepalive", client.keepalive},
   };

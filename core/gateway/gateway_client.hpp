@@ -39,7 +39,7 @@ class GatewayClient {
     std::string endpoint;  // %e (LwM2M endpoint name); empty elsewhere
     bool clean_start = true;
     std::uint32_t session_expiry_seconds = 0;
-    std::uint16_t keepalive = 0;              // seconds, for the connected event
+    std::uint32_t keepalive = 0;              // seconds (ClientInfo::keepalive)
     std::optional<broker::WillMessage> will;  // topic already expanded, without mountpoint
   };
   enum class ConnectResult { Accepted, NotAuthorized };  // NotAuthorized also when banned

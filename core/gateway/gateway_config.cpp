@@ -9,6 +9,15 @@ namespace gatemq::gateway {
 
 namespace v = config::values;
 
+namespace {
+
+// `<key> = off` turns a listener off, as `listener.tcp.external = off` does in the main file.
+bool is_off(std::string_view value) {
+  return v::trim(value) == "off";
+}
+
+}  // namespace
+
 GatewayConfig::GatewayConfig(std::string prefix, const std::vector<config::RawEntry>& entries)
     : prefix_(std::move(prefix)) {
   for (const auto& entry : entries) {
@@ -39,10 +48,22 @@ T GatewayConfig::parse(std::string_view key, T fallback, Parse&& parse_value) {
   }
 }
 
-std::pair<std::string, std::uint16_t> GatewayConfig::address(std::string_view key,
-                                                             std::string_view fallback) {
+GatewayConfig::Address GatewayConfig::address(std::string_view key, std::string_view fallback) {
   return parse(key, v::listen_address(fallback),
                [](const std::string& value) { return v::listen_address(v::trim(value)); });
+}
+
+std::optional<GatewayConfig::Address> GatewayConfig::listen_address(std::string_view key,
+                                                                    std::string_view fallback) {
+  const auto read = [](std::string_view value) -> std::optional<Address> {
+    if (is_off(value)) return std::nullopt;
+    try {
+      return v::listen_address(value);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string(e.what()) + ", or off");
+    }
+  };
+  return parse(key, read(fallback), [&](const std::string& value) { return read(value); });
 }
 
 void GatewayConfig::bad_value(std::string_view key, const std::string& value,
@@ -135,7 +156,7 @@ std::optional<config::ListenerSettings> GatewayConfig::listener(
       listener_key(full, std::string_view(full).substr(stem.size() + 1), listener, access);
     }
   }
-  if (!address || v::trim(*address) == "off") return std::nullopt;
+  if (!address || is_off(*address)) return std::nullopt;
   set_listen_address(stem, *address, listener);
   listener.access_rules.clear();
   for (const auto& [index, rule] : access) listener.access_rules.push_back(rule);
@@ -177,7 +198,7 @@ std::vector<config::ListenerSettings> GatewayConfig::listeners(
   }
   std::vector<config::ListenerSettings> result;
   for (auto& [name, pending] : listeners) {
-    if (!pending.address || v::trim(*pending.address) == "off") continue;
+    if (!pending.address || is_off(*pending.address)) continue;
     set_listen_address(stem + name, *pending.address, pending.settings);
     pending.settings.access_rules.clear();
     for (const auto& [index, rule] : pending.access) pending.settings.access_rules.push_back(rule);

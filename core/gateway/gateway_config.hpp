@@ -31,8 +31,12 @@ class GatewayConfig {
   std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback);
   std::uint64_t size(std::string_view key, std::uint64_t fallback);
   std::uint64_t number(std::string_view key, std::uint64_t fallback, std::uint64_t max);
+  using Address = std::pair<std::string, std::uint16_t>;  // host, port
   // `[ip:]port` -> (host, port); the fallback is written the same way.
-  std::pair<std::string, std::uint16_t> address(std::string_view key, std::string_view fallback);
+  Address address(std::string_view key, std::string_view fallback);
+  // A listener's address, `[ip:]port` or `off` (nullopt: that listener is not opened), as every
+  // listener key of the main file accepts; the fallback is written the same way.
+  std::optional<Address> listen_address(std::string_view key, std::string_view fallback);
 
   // Throws config::ConfigError "<prefix><key>: '<value>' is not <expected>", for checks a
   // gateway makes on a value it read.

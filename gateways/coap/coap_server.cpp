@@ -64,7 +64,7 @@ void CoapServer::open() {
   coap_context_set_block_mode(coap_.get(), COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
   coap_context_set_session_timeout(coap_.get(), kSessionTimeoutSeconds);
   coap_register_nack_handler(coap_.get(), coap::on_nack);
-  local_ = bind(COAP_PROTO_UDP, settings.bind_address, settings.port);
+  if (settings.udp) local_ = bind(COAP_PROTO_UDP, settings.bind_address, settings.port);
   for (const auto& extra : settings.extra_endpoints) {
     local_ += ", " + bind(COAP_PROTO_UDP, extra.bind_address, extra.port);
   }
@@ -179,7 +179,7 @@ void CoapServer::process() {
 }
 
 std::string CoapServer::description() const {
-  auto text = context_->listener_name + " on " + local_;
+  auto text = context_->listener_name + (local_.empty() ? " off" : " on " + local_);
   if (!dtls_local_.empty()) text += ", dtls on " + dtls_local_;
   return text;
 }

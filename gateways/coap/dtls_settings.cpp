@@ -17,8 +17,9 @@ std::vector<ExtraEndpoint> read_extra_endpoints(GatewayConfig& config, std::stri
   for (unsigned n = 1;; ++n) {
     const auto key = std::string(group) + "." + std::to_string(n);
     if (!config.has(key)) return endpoints;
-    auto [host, port] = config.address(key, "0");
-    endpoints.push_back(ExtraEndpoint{std::move(host), port});
+    if (auto address = config.listen_address(key, "0")) {  // `off`: not this one
+      endpoints.push_back(ExtraEndpoint{std::move(address->first), address->second});
+    }
   }
 }
 
@@ -37,7 +38,10 @@ std::optional<DtlsSettings> read_dtls_settings(GatewayConfig& config, const Dtls
   if (!keys.extra_endpoints.empty()) {
     dtls.extra_endpoints = read_extra_endpoints(config, keys.extra_endpoints);
   }
-  const bool enabled = config.has(keys.port) || (keys.certfile_enables && !dtls.certfile.empty());
+  std::optional<GatewayConfig::Address> address;
+  if (config.has(keys.port)) address = config.listen_address(keys.port, "0");
+  const bool port_off = config.has(keys.port) && !address;  // `off` wins over a certfile
+  const bool enabled = !port_off && (address || (keys.certfile_enables && !dtls.certfile.empty()));
   if (!enabled) {
     if (!dtls.extra_endpoints.empty()) {
       throw config::ConfigError(key_name(config, keys.extra_endpoints) + ".N needs " +
@@ -45,8 +49,8 @@ std::optional<DtlsSettings> read_dtls_settings(GatewayConfig& config, const Dtls
     }
     return std::nullopt;
   }
-  if (config.has(keys.port)) {
-    std::tie(dtls.bind_address, dtls.port) = config.address(keys.port, "0");
+  if (address) {
+    std::tie(dtls.bind_address, dtls.port) = *address;
   } else {
     dtls.port = keys.default_port;
   }

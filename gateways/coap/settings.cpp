@@ -31,7 +31,9 @@ std::optional<CoapSettings> read_settings(GatewayConfig& config,
                                           const config::Settings& broker_settings) {
   CoapSettings settings;
   const bool enabled = config.boolean("enable", true);
-  std::tie(settings.bind_address, settings.port) = config.address("port", "5683");
+  const auto address = config.listen_address("port", "5683");
+  settings.udp = address.has_value();
+  if (address) std::tie(settings.bind_address, settings.port) = *address;
   settings.keepalive = config.duration("keepalive", settings.keepalive);
   if (settings.keepalive < std::chrono::seconds(1)) {
     throw config::ConfigError(config.prefix() + "keepalive: must be at least 1s");
@@ -63,6 +65,9 @@ std::optional<CoapSettings> read_settings(GatewayConfig& config,
   config.ignore("enable_stats");
   settings.dtls = read_dtls_settings(config, kDtlsKeys, broker_settings);
   settings.extra_endpoints = read_extra_endpoints(config, "bind.udp");
+  if (!settings.udp && !settings.extra_endpoints.empty()) {
+    throw config::ConfigError(config.prefix() + "bind.udp.N needs " + config.prefix() + "port");
+  }
   config.finish();
   if (!enabled) return std::nullopt;
   return settings;

@@ -28,8 +28,9 @@ struct QosPolicy {
 };
 
 struct CoapSettings {
-  std::string bind_address = "0.0.0.0";  // coap.port = [ip:]port
+  std::string bind_address = "0.0.0.0";  // coap.port = [ip:]port | off
   std::uint16_t port = 5683;
+  bool udp = true;  // false with coap.port = off: no plain UDP endpoint (DTLS may still be on)
   std::chrono::milliseconds keepalive{120000};  // without a request, a client is closed
   NotifyType notify_type = NotifyType::Qos;
   QosPolicy subscribe_qos;

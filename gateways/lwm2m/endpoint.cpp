@@ -55,8 +55,7 @@ bool Endpoint::connect() {
   GatewayClient::Connection connection;
   connection.client_id = registration_.endpoint;
   connection.endpoint = registration_.endpoint;
-  connection.keepalive =
-      static_cast<std::uint16_t>(std::min<std::int64_t>(registration_.lifetime.count(), 0xFFFF));
+  connection.keepalive = static_cast<std::uint32_t>(registration_.lifetime.count());
   if (client_.connect(std::move(connection), shared_from_this()) !=
       GatewayClient::ConnectResult::Accepted) {
     return false;

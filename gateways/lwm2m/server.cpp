@@ -105,16 +105,18 @@ void Lwm2mServer::open() {
   coap_register_response_handler(coap_.get(), lwm2m::on_response);
   coap_register_nack_handler(coap_.get(), lwm2m::on_nack);
 
-  local_ = settings.bind_address + ":" + std::to_string(settings.port);
-  auto address = coap::make_address("lwm2m gateway", settings.bind_address, settings.port);
-  if (!coap_new_endpoint(coap_.get(), &address, COAP_PROTO_UDP)) {
-    throw std::runtime_error("lwm2m gateway: cannot bind udp " + local_);
-  }
-  // RFC 7252 §3: other CoAP versions are dropped silently rather than answered with a RST.
-  if (const auto fd = coap::find_udp_socket(settings.bind_address, settings.port);
-      !fd || !coap::drop_unknown_versions(*fd)) {
-    spdlog::warn("lwm2m gateway: no version filter on udp {}: unknown CoAP versions get a RST",
-                 local_);
+  if (settings.udp) {  // lwm2m.port = off: DTLS only, or nothing
+    local_ = settings.bind_address + ":" + std::to_string(settings.port);
+    auto address = coap::make_address("lwm2m gateway", settings.bind_address, settings.port);
+    if (!coap_new_endpoint(coap_.get(), &address, COAP_PROTO_UDP)) {
+      throw std::runtime_error("lwm2m gateway: cannot bind udp " + local_);
+    }
+    // RFC 7252 §3: other CoAP versions are dropped silently rather than answered with a RST.
+    if (const auto fd = coap::find_udp_socket(settings.bind_address, settings.port);
+        !fd || !coap::drop_unknown_versions(*fd)) {
+      spdlog::warn("lwm2m gateway: no version filter on udp {}: unknown CoAP versions get a RST",
+                   local_);
+    }
   }
   if (settings.dtls) {
     // Registration and commands run the same over a DTLS session: only the endpoint differs.
@@ -198,7 +200,7 @@ void Lwm2mServer::tick() {
 }
 
 std::string Lwm2mServer::description() const {
-  auto text = context_->listener_name + " on " + local_;
+  auto text = context_->listener_name + (local_.empty() ? " off" : " on " + local_);
   if (!dtls_local_.empty()) text += ", dtls on " + dtls_local_;
   return text;
 }

@@ -68,7 +68,9 @@ std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
                                            const config::Settings& broker_settings) {
   Lwm2mSettings settings;
   const bool enabled = config.boolean("enable", true);
-  std::tie(settings.bind_address, settings.port) = config.address("port", "5783");
+  const auto address = config.listen_address("port", "5783");
+  settings.udp = address.has_value();
+  if (address) std::tie(settings.bind_address, settings.port) = *address;
   settings.lifetime_min = read_seconds(config, "lifetime_min", settings.lifetime_min);
   settings.lifetime_max = read_seconds(config, "lifetime_max", settings.lifetime_max);
   if (settings.lifetime_min < std::chrono::seconds(1)) {

@@ -28,8 +28,9 @@ struct Topics {
 };
 
 struct Lwm2mSettings {
-  std::string bind_address = "0.0.0.0";  // lwm2m.port = [ip:]port
+  std::string bind_address = "0.0.0.0";  // lwm2m.port = [ip:]port | off
   std::uint16_t port = 5783;             // 5783, not the seed's 5683: runs beside CoAP
+  bool udp = true;  // false with lwm2m.port = off: no plain UDP endpoint (DTLS may still be on)
   std::chrono::seconds lifetime_min{1};
   std::chrono::seconds lifetime_max{86400};
   std::chrono::milliseconds qmode_time_window{22000};

@@ -187,6 +187,7 @@ void Channel::finish_connect() {
   connection.username = settings.username;
   connection.password = settings.password;
   connection.clean_start = clean_session_;
+  connection.keepalive = connect.duration;
   connection.session_expiry_seconds =
       clean_session_ ? 0 : static_cast<std::uint32_t>(zone().session_expiry_interval.count());
   if (client_->connect(std::move(connection), shared_from_this()) !=

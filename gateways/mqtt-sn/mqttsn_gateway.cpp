@@ -5,6 +5,7 @@
 namespace gatemq::gateway::mqttsn {
 
 MqttSnGateway::MqttSnGateway(broker::Broker& broker, MqttSnSettings settings) {
+  if (!settings.listening) return;  // mqtt.sn.port = off
   auto context = std::make_shared<const GatewayContext>(
       GatewayContext{broker, stats_, std::move(settings), "mqttsn-gateway:udp"});
   endpoint_ = std::make_shared<UdpEndpoint>(context, broker.workers().next());
@@ -13,19 +14,21 @@ MqttSnGateway::MqttSnGateway(broker::Broker& broker, MqttSnSettings settings) {
 MqttSnGateway::~MqttSnGateway() = default;
 
 void MqttSnGateway::start() {
+  if (!endpoint_) return;
   endpoint_->open();
   endpoint_->start();
 }
 
 void MqttSnGateway::stop() {
-  endpoint_->stop();
+  if (endpoint_) endpoint_->stop();
 }
 
 void MqttSnGateway::close_connections(std::uint8_t) {
-  endpoint_->close_connections();
+  if (endpoint_) endpoint_->close_connections();
 }
 
 std::vector<std::string> MqttSnGateway::listener_descriptions() const {
+  if (!endpoint_) return {};
   return {endpoint_->description()};
 }
 

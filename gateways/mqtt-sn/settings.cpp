@@ -33,7 +33,9 @@ std::optional<MqttSnSettings> read_settings(GatewayConfig& config,
                                             const config::Settings& broker_settings) {
   MqttSnSettings settings;
   const bool enabled = config.boolean("enable", true);
-  std::tie(settings.bind_address, settings.port) = config.address("port", "1884");
+  const auto address = config.listen_address("port", "1884");
+  settings.listening = address.has_value();
+  if (address) std::tie(settings.bind_address, settings.port) = *address;
   settings.advertise_duration = config.duration("advertise_duration", settings.advertise_duration);
   if (settings.advertise_duration < std::chrono::seconds(1) ||
       settings.advertise_duration > std::chrono::seconds(65535)) {

@@ -16,8 +16,9 @@
 namespace gatemq::gateway::mqttsn {
 
 struct MqttSnSettings {
-  std::string bind_address = "0.0.0.0";  // mqtt.sn.port = [ip:]port
+  std::string bind_address = "0.0.0.0";  // mqtt.sn.port = [ip:]port | off
   std::uint16_t port = 1884;
+  bool listening = true;  // false with mqtt.sn.port = off: the gateway opens no socket
   std::chrono::milliseconds advertise_duration{900000};  // mqtt.sn.advertise_duration
   std::uint8_t gateway_id = 1;
   std::optional<std::string> username;  // the identity every device connects with

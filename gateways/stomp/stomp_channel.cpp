@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <asio/post.hpp>
+#include <charconv>
+#include <limits>
 #include <random>
 
 #include "core/mqtt/reason_code.hpp"
@@ -49,6 +51,35 @@ std::optional<Version> negotiate(const std::string* accept_version) {
 
 std::string version_text(Version version) {
   return version == Version::v12 ? "1.2" : version == Version::v11 ? "1.1" : "1.0";
+}
+
+// A MESSAGE's id, "<broker subscription>-<sequence>": it names the subscription so that an ACK
+// of a message nothing was kept for (QoS 0) still finds it (`client` mode acknowledges every
+// earlier message of that subscription), and the sequence tells delivered ids from others.
+struct MessageId {
+  std::uint32_t subscription = 0;
+  std::uint64_t sequence = 0;
+};
+
+std::string message_id_text(MessageId id) {
+  return std::to_string(id.subscription) + "-" + std::to_string(id.sequence);
+}
+
+template <class Number>
+bool parse_number(std::string_view text, Number& value) {
+  const auto* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  return !text.empty() && error == std::errc{} && stop == end;
+}
+
+std::optional<MessageId> parse_message_id(std::string_view text) {
+  const auto dash = text.find('-');
+  MessageId id;
+  if (dash == std::string_view::npos || !parse_number(text.substr(0, dash), id.subscription) ||
+      !parse_number(text.substr(dash + 1), id.sequence)) {
+    return std::nullopt;
+  }
+  return id;
 }
 
 std::string generated_client_id() {
@@ -198,6 +229,18 @@ void StompChannel::handle_connect(const Frame& frame) {
   }
   if (login) connection.username = *login;
   if (passcode) connection.password = *passcode;
+  // Heart-beating (1.1+): what each side sends at most this far apart, as agreed. The client's
+  // period is its keepalive (in whole seconds, rounded up) in the connected event and the API.
+  const auto [client_send, client_wants] = parse_heartbeat(frame.header("heart-beat"));
+  const auto agreed = [&](std::uint64_t client_ms) {
+    return version_ == Version::v10 || client_ms == 0
+               ? std::chrono::milliseconds(0)
+               : std::max(kServerHeartbeat, std::chrono::milliseconds(client_ms));
+  };
+  const auto send_every = agreed(client_wants);
+  const auto expect_every = agreed(client_send);
+  connection.keepalive = static_cast<std::uint32_t>(std::min<std::int64_t>(
+      (expect_every.count() + 999) / 1000, std::numeric_limits<std::uint32_t>::max()));
   if (!anonymous_ok && !default_user) {
     context_->stats->auth_failures.fetch_add(1, std::memory_order_relaxed);
     return fail("Login or passcode is wrong", &frame);
@@ -214,7 +257,6 @@ void StompChannel::handle_connect(const Frame& frame) {
       next_subscription_ = std::max(next_subscription_, *record.subscription_id + 1);
     }
   }
-  const auto [client_send, client_wants] = parse_heartbeat(frame.header("heart-beat"));
   Frame connected{"CONNECTED",
                   {{"version", version_text(version_)},
                    {"server", "gatemq/" GATEMQ_VERSION_TEXT},
@@ -225,15 +267,7 @@ void StompChannel::handle_connect(const Frame& frame) {
                                                      std::to_string(kServerHeartbeat.count()));
   }
   write_frame(connected);
-  if (version_ != Version::v10) {
-    const auto send_every =
-        client_wants == 0 ? std::chrono::milliseconds(0)
-                          : std::max(kServerHeartbeat, std::chrono::milliseconds(client_wants));
-    const auto expect_every =
-        client_send == 0 ? std::chrono::milliseconds(0)
-                         : std::max(kServerHeartbeat, std::chrono::milliseconds(client_send));
-    arm_heartbeats(send_every, expect_every);
-  }
+  arm_heartbeats(send_every, expect_every);
 }
 
 void StompChannel::apply(const Frame& frame) {
@@ -321,38 +355,44 @@ void StompChannel::handle_unsubscribe(const Frame& frame) {
 }
 
 void StompChannel::acknowledge(const Frame& frame, bool positive) {
-  // 1.2 names the message by `id`; 1.0/1.1 by `message-id`.
-  const auto* id = frame.header(version_ == Version::v12 ? "id" : "message-id");
-  if (!id) return fail(frame.command + " without a message id", &frame);
-  auto found = unacked_.find(*id);
-  if (found == unacked_.end()) return;  // already acknowledged, or a QoS 0 message
-  auto subscription = subscriptions_.find(found->second.subscription);
-  const bool cumulative =
-      subscription != subscriptions_.end() && subscription->second.ack == AckMode::Client;
+  // 1.2 names the message by `id` (the MESSAGE's `ack`), 1.0 and 1.1 by `message-id`. The
+  // other name is accepted too: both carry the same value, and some 1.2 clients fall back to
+  // `message-id` + `subscription`.
+  const auto* text = frame.header(version_ == Version::v12 ? "id" : "message-id");
+  if (!text) text = frame.header(version_ == Version::v12 ? "message-id" : "id");
+  if (!text) return fail(frame.command + " without a message id", &frame);
+  const auto id = parse_message_id(*text);
+  auto kept = id ? unacked_.find(id->sequence) : unacked_.end();
+  const bool delivered = id && id->subscription > 0 && id->subscription < next_subscription_ &&
+                         id->sequence < next_message_ &&
+                         (kept == unacked_.end() || kept->second.subscription == id->subscription);
+  if (!delivered) return fail(frame.command + " of message " + *text + ", never delivered", &frame);
   if (!positive) {
-    // NACK: the message is not consumed; send it again, still unacknowledged.
-    write_frame(found->second.message);
+    // NACK: a kept message is not consumed: send it again, still unacknowledged. A QoS 0 one
+    // (or one already acknowledged) has nothing to send again.
+    if (kept != unacked_.end()) write_frame(kept->second.message);
     return;
   }
-  std::vector<std::string> done{*id};
-  if (cumulative) {
+  auto subscription = subscriptions_.find(id->subscription);
+  if (subscription != subscriptions_.end() && subscription->second.ack == AckMode::Client) {
     // `client` mode: the ACK covers every earlier message of that subscription too.
     auto& pending = subscription->second.unacked;
-    done.clear();
-    while (!pending.empty()) {
-      done.push_back(pending.front());
+    while (!pending.empty() && pending.front() <= id->sequence) {
+      complete(pending.front());
       pending.pop_front();
-      if (done.back() == *id) break;
     }
-  } else if (subscription != subscriptions_.end()) {
-    std::erase(subscription->second.unacked, *id);
+  } else if (kept != unacked_.end()) {
+    if (subscription != subscriptions_.end())
+      std::erase(subscription->second.unacked, id->sequence);
+    complete(id->sequence);
   }
-  for (const auto& message_id : done) {
-    auto entry = unacked_.find(message_id);
-    if (entry == unacked_.end()) continue;
-    if (const auto& session = client_.session()) session->on_puback(entry->second.packet_id);
-    unacked_.erase(entry);
-  }
+}
+
+void StompChannel::complete(std::uint64_t sequence) {
+  auto entry = unacked_.find(sequence);
+  if (entry == unacked_.end()) return;
+  if (const auto& session = client_.session()) session->on_puback(entry->second.packet_id);
+  unacked_.erase(entry);
 }
 
 void StompChannel::send(broker::Outbound item) {
@@ -385,7 +425,8 @@ void StompChannel::deliver(broker::OutboundPublish&& publish) {
     if (publish.packet_id != 0 && session) session->on_delivery_refused(publish.packet_id);
     return;
   }
-  const auto message_id = std::to_string(next_message_++);
+  const auto sequence = next_message_++;
+  const auto message_id = message_id_text({subscription->first, sequence});
   Frame frame{"MESSAGE",
               {{"subscription", subscription->second.id},
                {"message-id", message_id},
@@ -397,14 +438,16 @@ void StompChannel::deliver(broker::OutboundPublish&& publish) {
   for (const auto& [name, value] : message.properties.user_properties) {
     frame.headers.emplace_back(name, value);
   }
-  const bool needs_ack = subscription->second.ack != AckMode::Auto && publish.packet_id != 0;
-  if (needs_ack && version_ == Version::v12) frame.headers.emplace_back("ack", message_id);
+  // 1.2 requires `ack` on every MESSAGE of a client-acknowledged subscription, whatever its
+  // QoS: the client ACKs each one (a QoS 0 one's ACK completes nothing in the session).
+  const bool client_ack = subscription->second.ack != AckMode::Auto;
+  if (client_ack && version_ == Version::v12) frame.headers.emplace_back("ack", message_id);
   write_frame(frame);
   context_->stats->messages_down.fetch_add(1, std::memory_order_relaxed);
   if (publish.packet_id == 0 || !session) return;
-  if (needs_ack) {
-    subscription->second.unacked.push_back(message_id);
-    unacked_[message_id] = Unacked{subscription->first, publish.packet_id, std::move(frame)};
+  if (client_ack) {
+    subscription->second.unacked.push_back(sequence);
+    unacked_[sequence] = Unacked{subscription->first, publish.packet_id, std::move(frame)};
   } else {
     session->on_puback(publish.packet_id);
   }

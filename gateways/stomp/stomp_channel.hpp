@@ -62,7 +62,7 @@ class StompChannel final : public net::Connection,
     std::string id;
     std::string destination;
     AckMode ack = AckMode::Auto;
-    std::deque<std::string> unacked;  // message ids, oldest first
+    std::deque<std::uint64_t> unacked;  // sequence numbers awaiting ACK, oldest first
   };
   struct Unacked {
     std::uint32_t subscription;
@@ -78,6 +78,8 @@ class StompChannel final : public net::Connection,
   void handle_subscribe(const Frame& frame);
   void handle_unsubscribe(const Frame& frame);
   void acknowledge(const Frame& frame, bool positive);
+  // The session's part of an ACK: the kept message `sequence` is done.
+  void complete(std::uint64_t sequence);
   void deliver(broker::OutboundPublish&& publish);
   // The broker subscription id a resumed session used for `destination`, if any.
   std::optional<std::uint32_t> take_resumed(const std::string& destination);
@@ -101,8 +103,10 @@ class StompChannel final : public net::Connection,
   broker::OutboundMailbox mailbox_{context_->broker.metrics()};
   std::map<std::uint32_t, Subscription> subscriptions_;  // by broker subscription id
   std::uint32_t next_subscription_ = 1;
-  std::map<std::string, Unacked> unacked_;  // by message-id
-  std::uint64_t next_message_ = 1;
+  // Messages (QoS 1, 2) of client-acknowledged subscriptions awaiting ACK, by sequence number.
+  // QoS 0 ones are delivered at most once: nothing is kept for them.
+  std::map<std::uint64_t, Unacked> unacked_;
+  std::uint64_t next_message_ = 1;  // the sequence number of the next MESSAGE
   std::map<std::string, std::vector<Frame>> transactions_;
   // A durable session (CONNECT with client-id) resumed with subscriptions: broker subscription
   // id -> filter, until the client SUBSCRIBEs to that destination again. Deliveries for them,

@@ -23,16 +23,19 @@ std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
   tls_prototype.max_connections = 512;
   tls_prototype.tls = config::ssl_listener_defaults().tls;
   auto tls_listener = config.listener("listener.ssl", std::nullopt, tls_prototype);
-  // The seed has one unnamed listener: stomp.listener = 61613 with stomp.listener.<option>.
+  // The seed has one unnamed listener: stomp.listener = 61613 | off with stomp.listener.<option>.
   config::ListenerSettings listener;
   listener.name = "default";
-  std::tie(listener.bind_address, listener.port) = config.address("listener", "0.0.0.0:61613");
+  const auto address = config.listen_address("listener", "0.0.0.0:61613");
   listener.acceptors = static_cast<unsigned>(config.number("listener.acceptors", 4, 1024));
   listener.max_connections = config.number(
       "listener.max_connections", config.number("listener.max_clients", 512, 1u << 30), 1u << 30);
   listener.max_conn_rate = config.number("listener.max_conn_rate", 1000, 1u << 30);
   listener.zone = config.text("listener.zone", "external");
-  settings.listeners.push_back(listener);
+  if (address) {
+    std::tie(listener.bind_address, listener.port) = *address;
+    settings.listeners.push_back(listener);
+  }
   if (tls_listener) settings.listeners.push_back(*tls_listener);
   config.finish();
   if (!enabled) return std::nullopt;

@@ -127,6 +127,7 @@ void TcpChannel::handle_connect(const Frame& frame) {
   connection.client_id = connect->client_id;
   connection.username = connect->username;
   connection.password = connect->password;
+  connection.keepalive = connect->keepalive;
   const auto result = client_.connect(std::move(connection), shared_from_this());
   if (result == GatewayClient::ConnectResult::NotAuthorized) {
     encode_connack(ConnackCode::AuthFailed, "Authentication failed", reply);

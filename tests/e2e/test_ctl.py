@@ -75,7 +75,8 @@ def test_clients_list_show_kick(broker):
     assert len(lines) == 2
     assert re.fullmatch(
         rf"Connection\(c1, clean_start=true, username=alice, peername=127\.0\.0\.1:{port}, "
-        r"protocol=mqtt, connected_at=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)", lines[0]), lines[0]
+        r"protocol=mqtt, proto_name=MQTT, proto_ver=4, keepalive=60, "
+        r"connected_at=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)", lines[0]), lines[0]
     assert lines[1].startswith("Connection(c2, clean_start=true, username=undefined,")
     assert ctl(broker, "clients", "show", "c2") == lines[1] + "\n"
     assert ctl(broker, "clients", "kick", "c2") == "ok\n"

@@ -7,6 +7,7 @@ import pytest
 import stomp
 
 import mqtt_raw
+from mgmt_api import Api
 from mqtt_raw import PUBLISH, V311, V5
 
 pytestmark = pytest.mark.gatemq_only
@@ -297,3 +298,124 @@ def test_anonymous_sessions_are_clean(raw, stomp_client):
     receipt(again, listener, again.subscribe, destination="clean/t", id="c")
     publisher.publish("clean/t", "two", qos=1, packet_id=2)
     assert listener.messages.get(timeout=10).body == "two"
+
+
+def ack_by_the_rules_of(version, conn, frame, receipt, negative=False):
+    """ACK (NACK) `frame` as each version names a message: 1.0 by `message-id`, 1.1 by
+    `message-id` + `subscription`, 1.2 by `id`, the MESSAGE's `ack` header."""
+    action = conn.nack if negative else conn.ack
+    if version == "1.2":
+        action(frame.headers["ack"], receipt=receipt)
+    elif version == "1.1":
+        action(frame.headers["message-id"], frame.headers["subscription"], receipt=receipt)
+    else:
+        action(frame.headers["message-id"], receipt=receipt)
+
+
+@pytest.mark.parametrize("mode", ["client", "client-individual"])
+@pytest.mark.parametrize("qos", [0, 1, 2])
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
+def test_every_message_of_a_client_ack_subscription_is_acknowledged(broker, paho, stomp_client,
+                                                                     version, qos, mode):
+    """#26: QoS 0 deliveries had no `ack` header in 1.2, so a 1.2 client could not ACK them;
+    now every MESSAGE of such a subscription is ACKed the version's way, and the ACK of a QoS 1
+    or 2 delivery (delivered at the subscription's QoS 1) completes it in the session."""
+    client_id = f"acker-{version}-{qos}-{mode}"
+    conn, listener = stomp_client(version, client_id=client_id)
+    receipt(conn, listener, conn.subscribe, destination="acks/t", id="s", ack=mode)
+    paho("mqtt-pub").publish("acks/t", f"qos{qos}", qos=qos)
+    frame = listener.messages.get(timeout=10)
+    assert frame.body == f"qos{qos}"
+    assert ("ack" in frame.headers) == (version == "1.2"), frame.headers
+    api = Api(broker)
+    assert api.get(f"/clients/{client_id}")[0]["inflight"] == (1 if qos else 0)
+    ack_by_the_rules_of(version, conn, frame, receipt="acked")
+    assert listener.receipts.get(timeout=10) == "acked"
+    api.wait_for(f"/clients/{client_id}", lambda data: data[0]["inflight"] == 0)
+    assert listener.errors.empty() and conn.is_connected()
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])  # NACK came with 1.1
+def test_nack_of_a_qos0_message_is_accepted_and_sends_nothing_again(paho, stomp_client, version):
+    conn, listener = stomp_client(version)
+    receipt(conn, listener, conn.subscribe, destination="nacks/t", id="s",
+            ack="client-individual")
+    publisher = paho("mqtt-pub")
+    publisher.publish("nacks/t", "at most once", qos=0)
+    frame = listener.messages.get(timeout=10)
+    ack_by_the_rules_of(version, conn, frame, receipt="nacked", negative=True)
+    assert listener.receipts.get(timeout=10) == "nacked"
+    publisher.publish("nacks/t", "marker", qos=0)
+    assert listener.messages.get(timeout=10).body == "marker"
+    assert listener.errors.empty() and conn.is_connected()
+
+
+def test_cumulative_ack_of_a_qos0_message_covers_earlier_ones(broker, paho, stomp_client):
+    """`ack:client`: ACKing the last message, a QoS 0 one, acknowledges the QoS 1 ones before."""
+    conn, listener = stomp_client("1.2", client_id="cumulative-0")
+    receipt(conn, listener, conn.subscribe, destination="mixed/t", id="m", ack="client")
+    publisher = paho("mqtt-pub")
+    for qos in (1, 1, 0):
+        publisher.publish("mixed/t", f"qos{qos}", qos=qos)
+    frames = [listener.messages.get(timeout=10) for _ in range(3)]
+    api = Api(broker)
+    assert api.get("/clients/cumulative-0")[0]["inflight"] == 2
+    conn.ack(frames[-1].headers["ack"], receipt="all")
+    assert listener.receipts.get(timeout=10) == "all"
+    api.wait_for("/clients/cumulative-0", lambda data: data[0]["inflight"] == 0)
+
+
+def stomp_frames(sock, count, timeout=10):
+    """The next `count` frames on `sock` (heart-beat EOLs skipped), as bytes without the NUL."""
+    sock.settimeout(timeout)
+    data = b""
+    while data.lstrip(b"\r\n").count(b"\0") < count:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed after {data!r}"
+        data += chunk
+    return [frame.lstrip(b"\r\n") for frame in data.split(b"\0")[:count]]
+
+
+def header(frame, name):
+    for line in frame.split(b"\n")[1:]:
+        if line.startswith(name + b":"):
+            return line.split(b":", 1)[1]
+    return None
+
+
+def test_stompit_style_ack_of_a_qos0_message(broker, paho):
+    """The report of #26, byte by byte: a 1.2 subscription with ack:client-individual, a QoS 0
+    publish from MQTT; the MESSAGE carries `ack`, and an ACK by `subscription` + `message-id`
+    (what stompit sends when it sees none) is accepted too."""
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        sock.sendall(b"CONNECT\naccept-version:1.2\nhost:gatemq\n\n\0"
+                     b"SUBSCRIBE\nid:1\ndestination:stompit/t\nack:client-individual\n"
+                     b"receipt:subscribed\n\n\0")
+        connected, subscribed = stomp_frames(sock, 2)
+        assert connected.startswith(b"CONNECTED\n") and b"receipt-id:subscribed" in subscribed
+        paho("mqtt-pub").publish("stompit/t", "qos0", qos=0)
+        [message] = stomp_frames(sock, 1)
+        assert message.startswith(b"MESSAGE\n") and message.endswith(b"qos0"), message
+        assert header(message, b"ack") == header(message, b"message-id"), message
+        sock.sendall(b"ACK\nsubscription:1\nmessage-id:" + header(message, b"message-id") +
+                     b"\nreceipt:acked\n\n\0")
+        [answer] = stomp_frames(sock, 1)
+        assert answer.startswith(b"RECEIPT\n") and b"receipt-id:acked" in answer, answer
+
+
+@pytest.mark.parametrize("command", ["ACK", "NACK"])
+@pytest.mark.parametrize("version,id_header", [("1.0", "message-id"), ("1.1", "message-id"),
+                                               ("1.2", "id")])
+def test_ack_of_a_message_never_delivered_is_an_error(broker, version, id_header, command):
+    """The spec: an ACK names a MESSAGE this connection received. Any other id is an ERROR (with
+    the receipt-id) and the connection closes."""
+    if command == "NACK" and version == "1.0":
+        pytest.skip("1.0 has no NACK")
+    with socket.create_connection((broker.host, broker.stomp_port), timeout=10) as sock:
+        sock.sendall(b"CONNECT\naccept-version:" + version.encode() + b"\n\n\0"
+                     b"SUBSCRIBE\nid:1\ndestination:never/t\nack:client-individual\n\n\0" +
+                     command.encode() + b"\nsubscription:1\n" + id_header.encode() +
+                     b":1-99\nreceipt:bogus\n\n\0")
+        data = read_until_closed(sock)
+    assert data.startswith(b"CONNECTED\n") and b"ERROR\n" in data, data
+    assert b"never delivered" in data and b"receipt-id:bogus" in data, data

@@ -91,5 +91,18 @@ TEST(GatewayConfig, ListenerOffAndUnknownSubKey) {
             "tcp.conf:1: unknown key 'tcp.listener.external.max_conections'");
 }
 
+TEST(GatewayConfig, ListenAddressTakesOff) {
+  GatewayConfig config("stomp.", entries({{"stomp.listener", " off "}, {"stomp.other", "7000"}}));
+  EXPECT_EQ(config.listen_address("listener", "61613"), std::nullopt);
+  EXPECT_EQ(config.listen_address("other", "off"), (GatewayConfig::Address{"0.0.0.0", 7000}));
+  EXPECT_EQ(config.listen_address("missing", "127.0.0.1:61613"),
+            (GatewayConfig::Address{"127.0.0.1", 61613}));
+  EXPECT_EQ(config.listen_address("missing.off", "off"), std::nullopt);
+  GatewayConfig bad("stomp.", entries({{"stomp.listener", "of"}}));
+  EXPECT_EQ(error_of([&] { bad.listen_address("listener", "61613"); }),
+            "tcp.conf:1: stomp.listener: 'of' is not a port or ip:port, e.g. 1883 or "
+            "0.0.0.0:1883 or [::]:1883, or off");
+}
+
 }  // namespace
 }  // namespace gatemq::gateway

@@ -39,10 +39,14 @@ TEST(CtlFormat, Client) {
                     {"ip_address", "127.0.0.1"},
                     {"port", 5000},
                     {"protocol", "mqtt"},
+                    {"proto_name", "MQTT"},
+                    {"proto_ver", 4},
+                    {"keepalive", 60},
                     {"connected_at", "2026-11-25 10:00:00"}};
   EXPECT_EQ(format_client(client),
             "Connection(c1, clean_start=true, username=undefined, peername=127.0.0.1:5000, "
-            "protocol=mqtt, connected_at=2026-11-25 10:00:00)\n");
+            "protocol=mqtt, proto_name=MQTT, proto_ver=4, keepalive=60, "
+            "connected_at=2026-11-25 10:00:00)\n");
 }
 
 TEST(CtlFormat, Session) {
