@@ -24,6 +24,22 @@ DtlsSetup::DtlsSetup(coap_context_t* context, const DtlsSettings& settings,
         "(fail_if_no_peer_cert = false has no effect)",
         who_);
   }
+  // PSK before certificates. libcoap 4.3.1 (OpenSSL) makes the SSL object that takes the first
+  // handshake in whichever of coap_context_set_psk2() / coap_context_set_pki() runs first, and
+  // that object keeps the PSK callback the context had then. Its client-hello callback adds PSK
+  // to a handshake only when the context has a default key, which a key per identity is not:
+  // certificates first left the first PSK handshake after start with no PSK cipher
+  // (handshake_failure); the later ones, on SSL objects made afterwards, worked. Certificates
+  // are loaded into each handshake's SSL object as it starts, so their order does not matter.
+  if (psk_) {
+    coap_dtls_spsk_t spsk{};
+    spsk.version = COAP_DTLS_SPSK_SETUP_VERSION;
+    spsk.validate_id_call_back = find_key;
+    spsk.id_call_back_arg = this;
+    if (!coap_context_set_psk2(context, &spsk)) {
+      throw std::runtime_error(who_ + ": cannot set up DTLS-PSK");
+    }
+  }
   if (!settings_.certfile.empty()) {
     coap_dtls_pki_t pki{};
     pki.version = COAP_DTLS_PKI_SETUP_VERSION;
@@ -46,15 +62,6 @@ DtlsSetup::DtlsSetup(coap_context_t* context, const DtlsSettings& settings,
     if (!settings_.cacertfile.empty() &&
         !coap_context_set_pki_root_cas(context, settings_.cacertfile.c_str(), nullptr)) {
       throw std::runtime_error(who_ + ": cannot load cacertfile '" + settings_.cacertfile + "'");
-    }
-  }
-  if (psk_) {
-    coap_dtls_spsk_t spsk{};
-    spsk.version = COAP_DTLS_SPSK_SETUP_VERSION;
-    spsk.validate_id_call_back = find_key;
-    spsk.id_call_back_arg = this;
-    if (!coap_context_set_psk2(context, &spsk)) {
-      throw std::runtime_error(who_ + ": cannot set up DTLS-PSK");
     }
   }
 }

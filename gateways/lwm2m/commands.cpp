@@ -80,6 +80,20 @@ ResourceType value_type(const json& item, const ResourceDefinition* definition) 
   return definition->type;
 }
 
+// data.format, when the command names one ("senml-cbor"); refused when it is not a format.
+std::optional<std::uint16_t> named_format(const json& data) {
+  const auto* name = member(data, "format");
+  if (!name) return std::nullopt;
+  if (!name->is_string()) throw Refusal{"data.format is not a string"};
+  const auto& text = name->get_ref<const std::string&>();
+  const auto format = content_format::from_name(text);
+  if (!format || *format == content_format::kLinkFormat) {
+    throw Refusal{"unknown format '" + text +
+                  "' (text, opaque, tlv, json, senml-json or senml-cbor)"};
+  }
+  return format;
+}
+
 void single_write(const json& data, const ObjectRegistry& registry, Command& command) {
   const auto path = parse_path_or_refuse(command.req_path);
   if (path.depth() < 3) throw Refusal{"a single write needs a resource path"};
@@ -88,7 +102,9 @@ void single_write(const json& data, const ObjectRegistry& registry, Command& com
   if (!value) throw Refusal{"data.value missing"};
   const auto type = value_type(data, definition);
   const auto coerced = coerce(type, *value);
-  auto payload = encode_value(path, type, coerced, single_value_format(type));
+  // One value goes as text (opaque for Opaque), which every device takes, unless named.
+  const auto format = named_format(data).value_or(single_value_format(type));
+  auto payload = encode_value(path, type, coerced, format);
   if (!payload) throw Refusal{payload.error()};
   command.request = DeviceRequest{Method::Put, path, {}, payload->format, {}, {}, payload->bytes};
 }
@@ -123,14 +139,15 @@ std::vector<BatchItem> batch_items(const json& data, const ObjectRegistry& regis
   return items;
 }
 
-void batch_write(const json& data, const ObjectRegistry& registry, Command& command) {
+void batch_write(const json& data, const ObjectRegistry& registry, std::uint16_t device_format,
+                 Command& command) {
   const auto base = parse_path_or_refuse(command.req_path);
   if (base.depth() < 2 || base.depth() > 3) {
     throw Refusal{"basePath must be an object instance or a resource"};
   }
   require_definition(registry, base);
   const auto items = batch_items(data, registry, base);
-  auto payload = encode_batch(base, items);
+  auto payload = encode_batch_as(named_format(data).value_or(device_format), base, items);
   if (!payload) throw Refusal{payload.error()};
   // POST on an instance is the partial update (only the given resources change, TS 1.0
   // §5.4.3); on a multiple resource PUT replaces its instances as a whole.
@@ -138,7 +155,8 @@ void batch_write(const json& data, const ObjectRegistry& registry, Command& comm
   command.request = DeviceRequest{method, base, {}, payload->format, {}, {}, payload->bytes};
 }
 
-void create(const json& data, const ObjectRegistry& registry, Command& command) {
+void create(const json& data, const ObjectRegistry& registry, std::uint16_t device_format,
+            Command& command) {
   const auto base = parse_path_or_refuse(command.req_path);
   if (!base.is_object()) throw Refusal{"basePath of a create must be an object"};
   require_definition(registry, base);
@@ -150,7 +168,15 @@ void create(const json& data, const ObjectRegistry& registry, Command& command) 
       throw Refusal{"create content mixes instance and resource paths"};
     }
   }
-  auto payload = with_instance ? encode_batch(base, items) : encode_batch(*base.child(0), items);
+  const auto format = named_format(data).value_or(device_format);
+  // TLV can leave the instance out (resource TLVs at the top); SenML names every value by its
+  // full path, which needs the instance id.
+  if (!with_instance && format != content_format::kOmaTlv) {
+    throw Refusal{"a create in " + content_format::name_of(format) +
+                  " needs the instance id in each path (\"0/5700\")"};
+  }
+  auto payload =
+      with_instance ? encode_batch_as(format, base, items) : encode_batch(*base.child(0), items);
   if (!payload) throw Refusal{payload.error()};
   command.request = DeviceRequest{Method::Post, base, {}, payload->format, {}, {}, payload->bytes};
 }
@@ -202,7 +228,7 @@ void execute(const json& data, const ObjectRegistry& registry, Command& command)
 }
 
 void parse_data(const json& data, const std::string& type, const ObjectRegistry& registry,
-                Command& command) {
+                std::uint16_t device_format, Command& command) {
   const bool batch = (type == "write" && member(data, "basePath")) || type == "create";
   command.req_path = required_string(data, batch ? "basePath" : "path");
   if (type == "read" || type == "discover" || type == "observe" || type == "cancel-observe" ||
@@ -210,17 +236,23 @@ void parse_data(const json& data, const std::string& type, const ObjectRegistry&
     const auto path = parse_path_or_refuse(command.req_path);
     require_definition(registry, path);
     DeviceRequest request{type == "delete" ? Method::Delete : Method::Get, path};
+    // Reads and observations ask for a format: without Accept a device answers in its own
+    // default, which for a LwM2M 1.1 device without TLV may be one it cannot produce (5.00).
+    const auto accept = named_format(data).value_or(device_format);
     if (type == "read") {
       command.kind = CommandKind::Read;
+      request.accept = accept;
     } else if (type == "discover") {
       command.kind = CommandKind::Discover;
       request.accept = content_format::kLinkFormat;
     } else if (type == "observe") {
       command.kind = CommandKind::Observe;
       request.observe = 0;
+      request.accept = accept;
     } else if (type == "cancel-observe") {
       command.kind = CommandKind::CancelObserve;
       request.observe = 1;
+      request.accept = accept;
     } else {
       if (path.depth() != 2) throw Refusal{"delete needs an object instance path"};
       command.kind = CommandKind::Delete;
@@ -228,7 +260,8 @@ void parse_data(const json& data, const std::string& type, const ObjectRegistry&
     command.request = std::move(request);
   } else if (type == "write") {
     command.kind = CommandKind::Write;
-    batch ? batch_write(data, registry, command) : single_write(data, registry, command);
+    batch ? batch_write(data, registry, device_format, command)
+          : single_write(data, registry, command);
   } else if (type == "write-attr") {
     command.kind = CommandKind::WriteAttributes;
     write_attributes(data, registry, command);
@@ -237,7 +270,7 @@ void parse_data(const json& data, const std::string& type, const ObjectRegistry&
     execute(data, registry, command);
   } else if (type == "create") {
     command.kind = CommandKind::Create;
-    create(data, registry, command);
+    create(data, registry, device_format, command);
   } else {
     throw Refusal{"unknown msgType '" + type + "'"};
   }
@@ -245,7 +278,8 @@ void parse_data(const json& data, const std::string& type, const ObjectRegistry&
 
 }  // namespace
 
-Command parse_command(std::string_view payload, const ObjectRegistry& registry) {
+Command parse_command(std::string_view payload, const ObjectRegistry& registry,
+                      std::uint16_t device_format) {
   Command command;
   // Bounded nesting: a hostile payload of a million '[' must not exhaust the stack.
   int depth = 0;
@@ -290,7 +324,7 @@ Command parse_command(std::string_view payload, const ObjectRegistry& registry) 
         break;
       }
     }
-    parse_data(*data, type->get<std::string>(), registry, command);
+    parse_data(*data, type->get<std::string>(), registry, device_format, command);
   } catch (const Refusal& refusal) {
     command.error = refusal.reason;
   } catch (const json::exception& e) {

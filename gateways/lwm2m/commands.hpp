@@ -57,8 +57,11 @@ struct Command {
 };
 
 // Parses and checks one command payload. Never throws: a bad one comes back with `error` set
-// and as much of `echo` and `req_path` as could be read.
-Command parse_command(std::string_view payload, const ObjectRegistry& registry);
+// and as much of `echo` and `req_path` as could be read. `device_format` is the device's
+// structured format (Lwm2mSettings::format_for): the Accept of reads and observations and the
+// format of batch writes and creates, unless the command names one (data.format).
+Command parse_command(std::string_view payload, const ObjectRegistry& registry,
+                      std::uint16_t device_format = content_format::kOmaTlv);
 
 // CoAP response codes as LwM2M/MQTT clients see them: 0x45 -> "2.05", "content".
 std::string code_text(std::uint8_t code);

@@ -255,8 +255,15 @@ Result<Payload> encode_value_unchecked(const Path& path, ResourceType type, cons
               : tlv::resource_instance(path.resource_instance_id(), std::move(bytes));
       return encode_tlv_payload(std::span(&entry, 1));
     }
+    case content_format::kSenmlCbor:
+    case content_format::kSenmlJson: {
+      // One record named from the parent: bn "/3/0/", n "14".
+      const BatchItem item{std::to_string(path.id(path.depth() - 1)), type, *canonical};
+      return encode_batch_as(format, path.parent(), std::span(&item, 1));
+    }
     default:
-      return Error{"content format " + std::to_string(format) + " is not supported for writing"};
+      return Error{"content format " + content_format::name_of(format) +
+                   " is not supported for writing a value"};
   }
 }
 
@@ -297,7 +304,28 @@ Result<Payload> encode_batch_unchecked(const Path& base, std::span<const BatchIt
   return encode_tlv_payload(top);
 }
 
+constexpr std::pair<std::string_view, std::uint16_t> kFormatNames[] = {
+    {"text", content_format::kTextPlain},       {"link", content_format::kLinkFormat},
+    {"opaque", content_format::kOctetStream},   {"tlv", content_format::kOmaTlv},
+    {"json", content_format::kOmaJson},         {"senml-json", content_format::kSenmlJson},
+    {"senml-cbor", content_format::kSenmlCbor},
+};
+
 }  // namespace
+
+std::optional<std::uint16_t> content_format::from_name(std::string_view name) {
+  for (const auto& [known, format] : kFormatNames) {
+    if (known == name) return format;
+  }
+  return std::nullopt;
+}
+
+std::string content_format::name_of(std::uint16_t format) {
+  for (const auto& [name, known] : kFormatNames) {
+    if (known == format) return std::string(name);
+  }
+  return std::to_string(format);
+}
 
 Result<std::vector<Content>> decode(std::uint16_t format, std::span<const std::uint8_t> payload,
                                     const Path& request_path, const TypeLookup& lookup) {
@@ -345,6 +373,21 @@ Result<Payload> encode_batch(const Path& base, std::span<const BatchItem> items)
     return encode_batch_unchecked(base, items);
   } catch (const std::exception& error) {
     return Error{std::string("cannot encode batch: ") + error.what()};
+  }
+}
+
+Result<Payload> encode_batch_as(std::uint16_t format, const Path& base,
+                                std::span<const BatchItem> items) {
+  switch (format) {
+    case content_format::kOmaTlv:
+      return encode_batch(base, items);
+    case content_format::kSenmlCbor:
+      return encode_batch_senml_cbor(base, items);
+    case content_format::kSenmlJson:
+      return encode_batch_senml_json(base, items);
+    default:
+      return Error{"content format " + content_format::name_of(format) +
+                   " cannot carry several values (tlv, senml-cbor or senml-json can)"};
   }
 }
 

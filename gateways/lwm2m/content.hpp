@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateways/lwm2m/path.hpp"
@@ -41,6 +42,12 @@ inline constexpr std::uint16_t kLegacyText = 1541;
 inline constexpr std::uint16_t kLegacyTlv = 1542;
 inline constexpr std::uint16_t kLegacyJson = 1543;
 inline constexpr std::uint16_t kLegacyOpaque = 1544;
+
+// The names commands and lwm2m.default_format_1_1 use: "text", "opaque", "tlv", "json"
+// (OMA-JSON), "senml-json", "senml-cbor" (and "link" for link format); nullopt for another.
+std::optional<std::uint16_t> from_name(std::string_view name);
+// The name of `format` as above, or its number.
+std::string name_of(std::uint16_t format);
 }  // namespace content_format
 
 // One value: a resource (/o/i/r) or a resource instance (/o/i/r/ri).
@@ -81,7 +88,8 @@ std::uint16_t single_value_format(ResourceType type);
 
 // Encodes one value for a resource or resource-instance `path` after checking it against `type`
 // (e.g. "abc" or 2^63 for an Integer, or bad base64 for an Opaque, are errors). `format` is
-// text/plain, octet-stream (Opaque only) or OMA-TLV.
+// text/plain, octet-stream (Opaque only), OMA-TLV, SenML CBOR or SenML JSON (one record named
+// relative to the parent path: bn "/3/0/", n "14").
 Result<Payload> encode_value(const Path& path, ResourceType type, const nlohmann::json& value,
                              std::uint16_t format);
 
@@ -104,8 +112,17 @@ Result<Payload> encode_batch(const Path& base, std::span<const BatchItem> items)
 // Encodes a batch as SenML CBOR (LwM2M 1.1): one record per item in path order, the first with
 // the base path as its base name ("/3/0/"), each named relative to it ("13", "6/1"). Any base
 // path, the root included (for composite operations); items must name resources or resource
-// instances, once each. The gateway's commands still write TLV, which every device takes.
+// instances, once each.
 Result<Payload> encode_batch_senml_cbor(const Path& base, std::span<const BatchItem> items);
+
+// The same records as SenML JSON (LwM2M 1.1): "v", "vs", "vb", "vd" (base64url, no padding,
+// RFC 8428 §4.3) and "vlo".
+Result<Payload> encode_batch_senml_json(const Path& base, std::span<const BatchItem> items);
+
+// A batch in `format`: OMA-TLV (encode_batch), SenML CBOR or SenML JSON; any other format is an
+// error naming it (text, opaque and OMA-JSON carry no batch the gateway writes).
+Result<Payload> encode_batch_as(std::uint16_t format, const Path& base,
+                                std::span<const BatchItem> items);
 
 // Converts a JSON value to the canonical JSON form for `type` (the conventions above), or an
 // error saying why it does not fit. Exposed for the gateway's own validation of commands.

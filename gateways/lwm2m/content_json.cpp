@@ -257,3 +257,66 @@ Result<std::vector<Content>> decode_senml_records(const json& records, const Pat
 }
 
 }  // namespace gatemq::gateway::lwm2m::detail
+
+namespace gatemq::gateway::lwm2m {
+namespace {
+
+using nlohmann::json;
+
+// RFC 8428 §4.3: SenML JSON carries data as base64url without padding.
+std::string base64url(std::span<const std::uint8_t> bytes) {
+  auto text = detail::base64_encode(bytes);
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  for (auto& c : text) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return text;
+}
+
+// The value field of one record; `value` is canonical for `type`.
+std::pair<const char*, json> senml_json_value(ResourceType type, const json& value) {
+  switch (type) {
+    case ResourceType::Boolean:
+      return {"vb", value};
+    case ResourceType::String:
+    case ResourceType::CoreLink:
+      return {"vs", value};
+    case ResourceType::Opaque:
+      return {"vd", base64url(detail::base64_decode(value.get_ref<const std::string&>())
+                                  .value_or(detail::Bytes{}))};
+    case ResourceType::ObjectLink:
+      return {"vlo", value};
+    default:  // Integer, Unsigned Integer, Time, Float
+      return {"v", value};
+  }
+}
+
+Result<Payload> encode_senml_json_unchecked(const Path& base, std::span<const BatchItem> items) {
+  auto leaves = detail::batch_leaves(base, items);
+  if (!leaves) return Error{leaves.error()};
+  // The same records as encode_batch_senml_cbor: the first carries the base name.
+  const std::string base_name = base.is_root() ? "/" : base.to_string() + "/";
+  json records = json::array();
+  for (const auto& [path, typed] : *leaves) {
+    json record = json::object();
+    if (records.empty()) record["bn"] = base_name;
+    record["n"] = path.to_string().substr(base_name.size());
+    auto [key, value] = senml_json_value(typed.type, typed.value);
+    record[key] = std::move(value);
+    records.push_back(std::move(record));
+  }
+  return Payload{content_format::kSenmlJson, detail::to_bytes(records.dump())};
+}
+
+}  // namespace
+
+Result<Payload> encode_batch_senml_json(const Path& base, std::span<const BatchItem> items) {
+  try {
+    return encode_senml_json_unchecked(base, items);
+  } catch (const std::exception& error) {
+    return Error{std::string("cannot encode batch: ") + error.what()};
+  }
+}
+
+}  // namespace gatemq::gateway::lwm2m

@@ -280,7 +280,8 @@ void Lwm2mServer::command(const std::string& registration_id, std::string payloa
 
 void Lwm2mServer::handle_command(const std::shared_ptr<Endpoint>& endpoint,
                                  const std::string& payload) {
-  auto command = parse_command(payload, *context_->registry->get());
+  auto command = parse_command(payload, *context_->registry->get(),
+                               context_->settings.format_for(endpoint->registration().version));
   if (!command.ok()) {
     context_->stats->malformed.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("{}: command refused: {}", endpoint->log_name(), command.error);

@@ -151,7 +151,8 @@ void Lwm2mServer::auto_observe(Endpoint& endpoint) {
   std::vector<Command> commands;
   for (const auto& path : paths) {
     auto command = parse_command(dump(json{{"msgType", "observe"}, {"data", {{"path", path}}}}),
-                                 *context_->registry->get());
+                                 *context_->registry->get(),
+                                 settings.format_for(endpoint.registration().version));
     // Only what the device registered and the gateway can decode is observed.
     if (!command.ok()) {
       spdlog::debug("{}: no auto-observe of {}: {}", endpoint.log_name(), path, command.error);

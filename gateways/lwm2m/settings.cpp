@@ -64,6 +64,10 @@ constexpr coap::DtlsKeys kDtlsKeys{.port = "dtls.port",
                                    .default_port = 5784,
                                    .certfile_enables = true};
 
+std::uint16_t Lwm2mSettings::format_for(std::string_view lwm2m_version) const {
+  return lwm2m_version == "1.0" ? content_format::kOmaTlv : default_format_1_1;
+}
+
 std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
                                            const config::Settings& broker_settings) {
   Lwm2mSettings settings;
@@ -112,6 +116,15 @@ std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
   if (settings.command_timeout < std::chrono::seconds(1)) {
     throw config::ConfigError(config.prefix() + "command_timeout: must be at least 1s");
   }
+  const auto format = config.text("default_format_1_1", "senml-cbor");
+  // TLV, SenML CBOR and SenML JSON carry any read answer and batch write; text, opaque and
+  // OMA-JSON do not.
+  const auto format_number = content_format::from_name(format);
+  if (format_number != content_format::kSenmlCbor && format_number != content_format::kSenmlJson &&
+      format_number != content_format::kOmaTlv) {
+    config.bad_value("default_format_1_1", format, "senml-cbor, senml-json or tlv");
+  }
+  settings.default_format_1_1 = *format_number;
   settings.dtls = coap::read_dtls_settings(config, kDtlsKeys, broker_settings);
   const bool identity_is_endpoint = config.boolean("dtls.identity_is_endpoint", false);
   if (settings.dtls) settings.dtls->identity_is_endpoint = identity_is_endpoint;

@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config/settings.hpp"
 #include "core/gateway/gateway_config.hpp"
 #include "gateways/coap/dtls_settings.hpp"
+#include "gateways/lwm2m/content.hpp"
 
 namespace gatemq::gateway::lwm2m {
 
@@ -49,6 +51,13 @@ struct Lwm2mSettings {
   // A device that acknowledged a request but never sent its separate response.
   std::chrono::milliseconds command_timeout{93000};
   std::optional<coap::DtlsSettings> dtls;  // a second, DTLS endpoint in the same context
+  // The structured format (reads' Accept, batch writes) of devices registered with lwm2m=1.1 or
+  // later, which need not have TLV; lwm2m=1.0 devices (or none given) get TLV, which 1.0 makes
+  // mandatory. lwm2m.default_format_1_1 = senml-cbor | senml-json | tlv.
+  std::uint16_t default_format_1_1 = content_format::kSenmlCbor;
+
+  // The structured format for a device registered with `lwm2m_version` ("1.0", "1.1", ...).
+  std::uint16_t format_for(std::string_view lwm2m_version) const;
 };
 
 // The shipped object definitions: `lwm2m_xml/` in the working directory when there is one (a

@@ -336,6 +336,120 @@ def senml_cbor(records):
                         for record in records])
 
 
+def cbor_decode(data):
+    """The one item of an RFC 8949 encoding: int, bytes, str, list, dict, bool, None, float;
+    definite lengths only (what SenML CBOR writers send). ValueError when malformed."""
+    data = bytes(data)
+
+    def item(position):
+        if position >= len(data):
+            raise ValueError("CBOR runs short")
+        initial = data[position]
+        major, info = initial >> 5, initial & 0x1F
+        position += 1
+        if major == 7:
+            if info in (20, 21, 22):
+                return (False, True, None)[info - 20], position
+            sizes = {25: (2, ">e"), 26: (4, ">f"), 27: (8, ">d")}
+            if info not in sizes or position + sizes[info][0] > len(data):
+                raise ValueError(f"unsupported CBOR simple value {info}")
+            size, layout = sizes[info]
+            return struct.unpack(layout, data[position:position + size])[0], position + size
+        if info < 24:
+            argument = info
+        elif info <= 27:
+            size = 1 << (info - 24)
+            if position + size > len(data):
+                raise ValueError("CBOR runs short")
+            argument = int.from_bytes(data[position:position + size], "big")
+            position += size
+        else:
+            raise ValueError("indefinite or reserved CBOR length")
+        if major == 0:
+            return argument, position
+        if major == 1:
+            return -1 - argument, position
+        if major in (2, 3):
+            if position + argument > len(data):
+                raise ValueError("CBOR string runs past the payload")
+            raw = data[position:position + argument]
+            return (raw if major == 2 else raw.decode()), position + argument
+        if major == 4:
+            out = []
+            for _ in range(argument):
+                element, position = item(position)
+                out.append(element)
+            return out, position
+        if major == 5:
+            out = {}
+            for _ in range(argument):
+                key, position = item(position)
+                out[key], position = item(position)
+            return out, position
+        raise ValueError("CBOR tags are not taken")
+
+    decoded, end = item(0)
+    if end != len(data):
+        raise ValueError("trailing bytes after the CBOR item")
+    return decoded
+
+
+SENML_CBOR_NAMES = {label: name for name, label in {
+    "bver": -1, "bn": -2, "bt": -3, "bu": -4, "bv": -5, "bs": -6, "n": 0, "u": 1, "v": 2,
+    "vs": 3, "vb": 4, "s": 5, "t": 6, "ut": 7, "vd": 8}.items()}
+
+
+def senml_values(cf, payload, definitions):
+    """{full path tuple: value} of a SenML JSON or CBOR pack (RFC 8428: "bn" applies until the
+    next one), each value read as its resource's type; ValueError when malformed, unknown or
+    of the wrong kind."""
+    if cf == SENML_CBOR:
+        records = [{SENML_CBOR_NAMES.get(key, key): value for key, value in record.items()}
+                   for record in cbor_decode(payload)]
+    else:
+        records = json.loads(payload)
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValueError("a SenML pack is an array of records")
+    values, base = {}, ""
+    for record in records:
+        base = record.get("bn", base)
+        path = parse_path(base + record.get("n", ""))
+        definition = definitions.get(path[0]) if path else None
+        if len(path) not in (3, 4) or definition is None or path[2] not in definition.resources:
+            raise ValueError(f"no resource at {path_text(path)}")
+        type_ = definition.resources[path[2]].type
+        values[path] = _senml_record_value(type_, record)
+    return values
+
+
+def _senml_record_value(type_, record):
+    def field(key, kinds):
+        if key not in record or not isinstance(record[key], kinds) or \
+                isinstance(record[key], bool) != (kinds is bool):
+            raise ValueError(f"a {type_} needs '{key}'")
+        return record[key]
+
+    if type_ in ("Integer", "Time"):
+        value = field("v", (int, float))
+        if value != int(value):
+            raise ValueError("not an integer")
+        return int(value)
+    if type_ == "Float":
+        return float(field("v", (int, float)))
+    if type_ == "Boolean":
+        return field("vb", bool)
+    if type_ == "String":
+        return field("vs", str)
+    if type_ == "Opaque":
+        data = field("vd", (str, bytes))
+        if isinstance(data, bytes):
+            return data
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    if type_ == "Objlnk":
+        return value_from_text("Objlnk", field("vlo", str).encode())
+    raise ValueError(f"no value of type {type_}")
+
+
 def _json_field(type_, value, senml):
     """(key, value) of one OMA-JSON (TS 1.0 §6.4.4) or SenML JSON (RFC 8428, TS 1.1 §7.4.4)
     record value."""
@@ -536,16 +650,21 @@ class Device:
     response after an empty ACK), exchange_lifetime (how long a request's Message ID marks
     duplicates, RFC 7252 §4.8.2), block_size (16..1024: reads, observe answers and
     notifications bigger than it go block-wise with Block2, RFC 7959; the server asks for the
-    next blocks with Block2 NUM). A test may set block2_hook, a function (num, more, szx, chunk)
+    next blocks with Block2 NUM), has_tlv (False: a stock Wakaama 1.1 device, built without TLV
+    and OMA-JSON: a read or observation without Accept, or asking for TLV or OMA-JSON, gets 5.00
+    Internal Server Error, as Wakaama's serializer falls back to TLV and fails; a write or
+    create in TLV gets 4.15; text, opaque, SenML JSON and SenML CBOR work as on any device;
+    writes and creates take SenML JSON and CBOR in either mode). A test may set block2_hook, a function (num, more, szx, chunk)
     -> (num, more, szx, chunk), to tamper with the Block2 blocks the device sends."""
 
     def __init__(self, server_port, endpoint="gatemq-sim", server_host="127.0.0.1", lifetime=300,
                  version="1.0", binding="U", alternate_path=None, object_links=None,
                  read_format=None, notify_con=False, ack_timeout=1.0, ack_random_factor=1.5,
                  max_retransmit=4, response_timeout=10.0, exchange_lifetime=247.0,
-                 bind_host="127.0.0.1", block_size=None):
+                 bind_host="127.0.0.1", block_size=None, has_tlv=True):
         if read_format is not None and read_format not in READ_FORMATS:
             raise ValueError(f"unsupported read format {read_format}")
+        self.has_tlv = has_tlv
         self.server = (server_host, server_port)
         self.endpoint = endpoint
         self.lifetime = lifetime
@@ -1197,6 +1316,8 @@ class Device:
                 return single
             return fmt == OPAQUE and single and definition.type == "Opaque"
 
+        if not self.has_tlv and accept in (None, TLV, OMA_JSON):
+            raise _Reply(INTERNAL_SERVER_ERROR)  # nothing but TLV to fall back to
         if accept is not None:
             if not usable(accept):
                 raise _Reply(NOT_ACCEPTABLE)
@@ -1395,13 +1516,18 @@ class Device:
             raise _Reply(METHOD_NOT_ALLOWED)
         if cf is None:
             raise _Reply(BAD_REQUEST, "no Content-Format")
-        if cf not in (TLV, TEXT, OPAQUE):
+        if cf not in self._write_formats():
             raise _Reply(UNSUPPORTED_CONTENT_FORMAT)
         definition = self.definitions[path[0]]
         if len(path) >= 3 and "W" not in definition.resources[path[2]].ops:
             raise _Reply(METHOD_NOT_ALLOWED, f"resource {path[2]} is not writable")
         try:
-            if len(path) == 2:
+            if cf in (SENML_JSON, SENML_CBOR):
+                instances = self._senml_changes(path, cf, payload, NOT_FOUND)
+                changes = instances.get(path[1], {})
+                if len(path) == 4:
+                    replace = False  # one instance of the resource, the others stay
+            elif len(path) == 2:
                 if cf != TLV:
                     raise _Reply(UNSUPPORTED_CONTENT_FORMAT)
                 entries = tlv_decode(payload)
@@ -1437,6 +1563,35 @@ class Device:
                 else:
                     instance[resource_id] = value
         return CHANGED, [], b""
+
+    def _write_formats(self):
+        return (TEXT, OPAQUE, SENML_JSON, SENML_CBOR) + ((TLV,) if self.has_tlv else ())
+
+    def _senml_changes(self, path, cf, payload, unknown_code):
+        """{instance id: {resource id: value, or {resource instance: value}}} from a SenML
+        pack whose records all lie under path."""
+        try:
+            values = senml_values(cf, payload, self.definitions)
+        except ValueError as error:
+            raise _Reply(unknown_code if "no resource" in str(error) else BAD_REQUEST,
+                         str(error)) from None
+        if not values:
+            raise _Reply(BAD_REQUEST, "an empty SenML pack")
+        definition = self.definitions[path[0]]
+        instances = {}
+        for full_path, value in values.items():
+            if full_path[:len(path)] != path:
+                raise _Reply(BAD_REQUEST, f"{path_text(full_path)} is not under the target")
+            resource = definition.resources[full_path[2]]
+            changes = instances.setdefault(full_path[1], {})
+            if len(full_path) == 4 and resource.multiple:
+                changes.setdefault(full_path[2], {})[full_path[3]] = value
+            elif len(full_path) == 3 and not resource.multiple:
+                changes[full_path[2]] = value
+            else:
+                raise _Reply(BAD_REQUEST, f"{path_text(full_path)} does not fit resource "
+                                          f"{resource.id}")
+        return instances
 
     def _resources_from_tlv(self, definition, entries, unknown_code):
         """{resource id: value} from resource / multiple resource TLVs."""
@@ -1518,9 +1673,15 @@ class Device:
             raise _Reply(METHOD_NOT_ALLOWED)
         if cf is None:
             raise _Reply(BAD_REQUEST, "no Content-Format")
-        if cf != TLV:
+        if cf not in self._write_formats() or cf in (TEXT, OPAQUE):
             raise _Reply(UNSUPPORTED_CONTENT_FORMAT)
         try:
+            if cf in (SENML_JSON, SENML_CBOR):
+                instances = self._senml_changes(path, cf, payload, BAD_REQUEST)
+                if len(instances) != 1:
+                    raise _Reply(BAD_REQUEST, "one instance per Create")
+                (instance_id, values), = instances.items()
+                return self._add_created(path, instance_id, values)
             entries = tlv_decode(payload)
             instance_id = None
             if entries and entries[0][0] == OBJECT_INSTANCE:
@@ -1531,6 +1692,9 @@ class Device:
             values = self._resources_from_tlv(definition, entries, BAD_REQUEST)
         except ValueError as error:
             raise _Reply(BAD_REQUEST, str(error)) from None
+        return self._add_created(path, instance_id, values)
+
+    def _add_created(self, path, instance_id, values):
         with self._lock:
             instances = self.values.setdefault(path[0], {})
             if instance_id is None:

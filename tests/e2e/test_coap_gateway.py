@@ -4,6 +4,7 @@ with PUT/POST and the seed's form, Observe subscriptions and their cancellation,
 block-wise transfer, every error code, and hostile datagrams."""
 import os
 import random
+import re
 import socket
 import subprocess
 import time
@@ -494,6 +495,44 @@ def test_dtls_with_certificates(broker, paho):
     assert watcher.expect().payload == b"signed"
 
 
+def enable_certificate_and_psk(broker, tmp_path):
+    psk = tmp_path / "psk.txt"
+    psk.write_text("sensor1:s3cret-key\n")
+    return enable_dtls(broker, **{"coap.dtls.certfile": os.path.join(CERTS, "cert.pem"),
+                                  "coap.dtls.keyfile": os.path.join(CERTS, "key.pem"),
+                                  "psk.file.path": str(psk)})
+
+
+CLIENTS = [path for path in ("/usr/bin/coap-client-openssl", "/usr/bin/coap-client-gnutls")
+           if os.path.exists(path)]
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=os.path.basename)
+def test_first_psk_handshake_after_start_with_a_certificate_too(broker, paho, tmp_path, client):
+    """Issue #26: with certificates and PSK both configured, the first PSK handshake after start
+    failed (handshake_failure) and only the later ones worked."""
+    port = enable_certificate_and_psk(broker, tmp_path)
+    watcher = subscriber(paho, "dtls/#")
+    first = subprocess.run([client, "-B", "5", "-m", "put", "-e", "first", "-u", "sensor1", "-k",
+                            "s3cret-key", f"coaps://127.0.0.1:{port}/mqtt/dtls/first?c=p1"],
+                           capture_output=True, text=True, timeout=20)
+    assert first.returncode == 0 and "4." not in first.stderr, first.stderr
+    assert watcher.expect().payload == b"first"
+
+
+@needs_openssl_client
+def test_first_certificate_handshake_after_start_with_psk_too(broker, paho, tmp_path):
+    port = enable_certificate_and_psk(broker, tmp_path)
+    watcher = subscriber(paho, "dtls/#")
+    ok = coaps_put(port, "/mqtt/dtls/cert?c=c1", "signed", "-C", os.path.join(CERTS, "cacert.pem"))
+    assert ok.returncode == 0 and "4." not in ok.stderr, ok.stderr
+    assert watcher.expect().payload == b"signed"
+    # And PSK after it.
+    ok = coaps_put(port, "/mqtt/dtls/psk?c=p1", "sealed", "-u", "sensor1", "-k", "s3cret-key")
+    assert ok.returncode == 0 and "4." not in ok.stderr, ok.stderr
+    assert watcher.expect().payload == b"sealed"
+
+
 @needs_openssl_client
 def test_dtls_verify_peer_requires_a_client_certificate(broker, paho):
     port = enable_dtls(broker, **{"coap.dtls.certfile": os.path.join(CERTS, "cert.pem"),
@@ -504,6 +543,9 @@ def test_dtls_verify_peer_requires_a_client_certificate(broker, paho):
     watcher = subscriber(paho, "dtls/#")
     ca = os.path.join(CERTS, "cacert.pem")
     coaps_put(port, "/mqtt/dtls/anon?c=v0", "anonymous", "-C", ca)
+    # The refused handshake is logged, with the session (libcoap's TLS messages are on).
+    assert re.search(r"<-> 127\.0\.0\.1:\d+ .*DTLS: SSL3 alert write:fatal", broker.log()), \
+        broker.log()[-3000:]
     ok = coaps_put(port, "/mqtt/dtls/mutual?c=v1", "mutual", "-C", ca,
                    "-c", os.path.join(CERTS, "client-cert.pem"),
                    "-j", os.path.join(CERTS, "client-key.pem"))

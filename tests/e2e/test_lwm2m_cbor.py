@@ -1,7 +1,7 @@
 """LwM2M gateway end to end with SenML CBOR (content format 112, LwM2M 1.1 TS §7.4.6): the
 device simulator answers reads and observations in SenML CBOR and the gateway publishes the
-same JSON it does for the other formats. The command JSON has no Accept field, so the device is
-configured to prefer CBOR (read_format) rather than asked for it."""
+same JSON it does for the other formats. The device registers as LwM2M 1.1, so the gateway asks
+for SenML CBOR (lwm2m.default_format_1_1); it also prefers CBOR unasked (read_format)."""
 from dataclasses import replace
 
 import pytest

@@ -15,9 +15,9 @@ import pytest
 from coap_raw import (ACK, CON, CONTENT_FORMAT, DELETE, GET, NON, OBSERVE, POST, PUT, RST,
                       URI_PATH, URI_QUERY, Message, code, encode, uint)
 from lwm2m_device import (ACCEPT, LINK_FORMAT, LOCATION_PATH, MULTIPLE_RESOURCE, OBJECT_INSTANCE,
-                          OMA_JSON, OPAQUE, RESOURCE, RESOURCE_INSTANCE, SENML_JSON, TEXT, TLV,
-                          Device, parse_datagram, parse_execute_arguments, tlv_decode, tlv_entry,
-                          tlv_value)
+                          OMA_JSON, OPAQUE, RESOURCE, RESOURCE_INSTANCE, SENML_CBOR, SENML_JSON,
+                          TEXT, TLV, Device, parse_datagram, parse_execute_arguments, senml_cbor,
+                          tlv_decode, tlv_entry, tlv_value)
 
 WAIT = 10  # generous: only failures wait this long
 
@@ -398,6 +398,49 @@ def test_writes_in_each_format(server, device):
     assert writes[0].payload == b"600" and writes[0].response_code == changed
 
 
+def test_senml_writes_and_creates(server, device):
+    changed = code("2.04")
+    pack = json.dumps([{"bn": "/1/0/", "n": "1", "v": 700}, {"n": "7", "vs": "UQ"}]).encode()
+    assert server.request(device, POST, "/1/0", content_format=SENML_JSON, payload=pack).code == \
+        changed
+    assert (device.get_value("/1/0/1"), device.get_value("/1/0/7")) == (700, "UQ")
+    pack = senml_cbor([{"bn": "/5/0/", "n": "0", "vd": b"\x00\xff"}])
+    assert server.request(device, PUT, "/5/0/0", content_format=SENML_CBOR, payload=pack).code == \
+        changed
+    assert device.get_value("/5/0/0") == b"\x00\xff"
+    pack = json.dumps([{"bn": "/3/0/7/", "n": "1", "v": 4200}]).encode()
+    assert server.request(device, PUT, "/3/0/7/1", content_format=SENML_JSON,
+                          payload=pack).code == code("4.05")  # read-only
+    # A value of the wrong kind, a record outside the target, an unknown resource.
+    for records, status in (([{"bn": "/1/0/", "n": "1", "vs": "x"}], "4.00"),
+                            ([{"bn": "/3/0/", "n": "14", "vs": "x"}], "4.00"),
+                            ([{"bn": "/1/0/", "n": "99", "v": 1}], "4.04")):
+        assert server.request(device, POST, "/1/0", content_format=SENML_CBOR,
+                              payload=senml_cbor(records)).code == code(status), records
+    created = server.request(device, POST, "/3303", content_format=SENML_CBOR,
+                             payload=senml_cbor([{"bn": "/3303/4/", "n": "5700", "v": 1.5}]))
+    assert created.code == code("2.01") and uri(created, LOCATION_PATH) == ["3303", "4"]
+    assert device.get_value("/3303/4/5700") == 1.5
+
+
+def test_a_device_without_tlv_answers_like_stock_wakaama(server):
+    with Device(server.port, version="1.1", has_tlv=False, ack_timeout=0.2) as device:
+        # Its serializer falls back to TLV, which it lacks.
+        for accept in (None, TLV, OMA_JSON):
+            assert server.request(device, GET, "/3/0", accept=accept).code == code("5.00")
+            assert server.request(device, GET, "/3/0/9", accept=accept).code == code("5.00")
+        for accept in (SENML_CBOR, SENML_JSON):
+            answer = server.request(device, GET, "/3/0", accept=accept)
+            assert (answer.code, content_format(answer)) == (code("2.05"), accept)
+        assert server.request(device, GET, "/3/0/9", accept=TEXT).payload == b"95"
+        body = tlv_entry(RESOURCE, 1, b"\x02")
+        assert server.request(device, POST, "/1/0", content_format=TLV, payload=body).code == \
+            code("4.15")
+        assert server.request(device, PUT, "/1/0/1", content_format=TEXT, payload=b"9").code == \
+            code("2.04")
+        assert device.errors == []
+
+
 def make_writable(device, object_id, resource_id):
     from dataclasses import replace
     definition = device.definitions[object_id]
@@ -428,7 +471,8 @@ def test_write_errors(server, device):
     assert status(PUT, "/1/0/7", content_format=TEXT, payload=b"\xff") == code("4.00")
     assert status(PUT, "/1/0/1", payload=b"5") == code("4.00")  # no Content-Format
     # Formats the device does not decode, or that do not fit the target.
-    assert status(PUT, "/1/0/1", content_format=SENML_JSON, payload=b"[]") == code("4.15")
+    assert status(PUT, "/1/0/1", content_format=OMA_JSON, payload=b"{}") == code("4.15")
+    assert status(PUT, "/1/0/1", content_format=SENML_JSON, payload=b"[]") == code("4.00")
     assert status(PUT, "/1/0/7", content_format=OPAQUE, payload=b"U") == code("4.15")
     assert status(PUT, "/1/0", content_format=TEXT, payload=b"5") == code("4.15")
     # Unknown resource in an instance write.
@@ -718,7 +762,7 @@ def test_parse_datagram():
 
 # SenML CBOR (content format 112) ----------------------------------------------------------
 
-from lwm2m_device import SENML_CBOR, cbor_encode, senml_cbor  # noqa: E402
+from lwm2m_device import cbor_encode  # noqa: E402
 
 
 def test_cbor_encoder_matches_rfc8949_examples():

@@ -31,10 +31,10 @@ def enable_dtls(broker, **keys):
     return port
 
 
-def enable_psk(broker, tmp_path):
+def enable_psk(broker, tmp_path, **keys):
     table = tmp_path / "psk.txt"
     table.write_text("# identity:secret\ndev1:s3cret-key\ndev2:other-key\n")
-    return enable_dtls(broker, **{"psk.file.path": str(table)})
+    return enable_dtls(broker, **{"psk.file.path": str(table), **keys})
 
 
 def coaps(port, path, *args):
@@ -126,6 +126,29 @@ def test_seed_certfile_and_keyfile_turn_dtls_on(broker, paho):
     register(port, "dev1", "-C", os.path.join(CERTS, "cacert.pem"))
     assert app.expect_json("lwm2m/dev1/up/resp") == registration("dev1")
     assert f"dtls on 127.0.0.1:{port}" in broker.log()
+
+
+def enable_certificate_and_psk(broker, tmp_path):
+    return enable_psk(broker, tmp_path, **{"lwm2m.certfile": os.path.join(CERTS, "cert.pem"),
+                                           "lwm2m.keyfile": os.path.join(CERTS, "key.pem")})
+
+
+def test_first_psk_registration_after_start_with_a_certificate_too(broker, paho, tmp_path):
+    """Issue #26: with lwm2m.certfile / keyfile and the PSK table both set, the first PSK
+    handshake after start failed; a Wakaama device only registered on its retry."""
+    port = enable_certificate_and_psk(broker, tmp_path)
+    app = watch_lwm2m(paho)
+    register(port, "dev1", "-u", "dev1", "-k", "s3cret-key")
+    assert app.expect_json("lwm2m/dev1/up/resp") == registration("dev1")
+
+
+def test_first_certificate_registration_after_start_with_psk_too(broker, paho, tmp_path):
+    port = enable_certificate_and_psk(broker, tmp_path)
+    app = watch_lwm2m(paho)
+    register(port, "dev2", "-C", os.path.join(CERTS, "cacert.pem"))
+    assert app.expect_json("lwm2m/dev2/up/resp") == registration("dev2")
+    register(port, "dev1", "-u", "dev1", "-k", "s3cret-key")
+    assert app.expect_json("lwm2m/dev1/up/resp") == registration("dev1")
 
 
 def test_identity_is_endpoint_refuses_another_devices_name(broker, paho, tmp_path):

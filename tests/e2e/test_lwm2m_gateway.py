@@ -165,10 +165,12 @@ def test_read_a_resource(broker, mqtt, device):
                                  "content": [{"path": "/3/0/0", "value": "gatemq-sim"}]}}
 
 
-@pytest.mark.parametrize("read_format", [TLV, OMA_JSON])
-def test_read_an_instance(broker, mqtt, device, read_format):
-    registered(device, mqtt, read_format=read_format)
-    response = mqtt.command("dev1", {"reqID": "r2", "msgType": "read", "data": {"path": "/1/0"}})
+@pytest.mark.parametrize("name, read_format", [("tlv", TLV), ("json", OMA_JSON)])
+def test_read_an_instance(broker, mqtt, device, name, read_format):
+    dev = registered(device, mqtt)
+    response = mqtt.command("dev1", {"reqID": "r2", "msgType": "read",
+                                     "data": {"path": "/1/0", "format": name}})
+    assert dev.wait_for_request(method="GET", path="/1/0").accept == read_format
     assert response == {"reqID": "r2", "msgType": "read",
                         "data": {"reqPath": "/1/0", "code": "2.05", "codeMsg": "content",
                                  "content": [{"path": "/1/0/0", "value": 101},

@@ -81,6 +81,51 @@ TEST(Commands, BatchWriteIsTlv) {
   EXPECT_FALSE(command.request.payload.empty());
 }
 
+TEST(Commands, FormatFromTheDeviceOrTheCommand) {
+  const auto with = [](const json& document, std::uint16_t device_format) {
+    return parse_command(document.dump(), registry(), device_format);
+  };
+  const json read = {{"msgType", "read"}, {"data", {{"path", "/3/0"}}}};
+  EXPECT_EQ(parse(read).request.accept, content_format::kOmaTlv);
+  EXPECT_EQ(with(read, content_format::kSenmlCbor).request.accept, content_format::kSenmlCbor);
+  const json observe = {{"msgType", "observe"}, {"data", {{"path", "/3/0"}, {"format", "json"}}}};
+  EXPECT_EQ(with(observe, content_format::kSenmlCbor).request.accept, content_format::kOmaJson);
+  // Discover stays link format; an unknown format name is refused everywhere.
+  const json discover = {{"msgType", "discover"}, {"data", {{"path", "/3"}, {"format", "tlv"}}}};
+  EXPECT_EQ(parse(discover).request.accept, content_format::kLinkFormat);
+  EXPECT_FALSE(parse({{"msgType", "read"}, {"data", {{"path", "/3/0"}, {"format", "xml"}}}}).ok());
+  EXPECT_FALSE(parse({{"msgType", "read"}, {"data", {{"path", "/3/0"}, {"format", 112}}}}).ok());
+
+  const json batch = {
+      {"msgType", "write"},
+      {"data", {{"basePath", "/1/0"}, {"content", {{{"path", "1"}, {"value", 6}}}}}}};
+  const auto cbor = with(batch, content_format::kSenmlCbor);
+  ASSERT_TRUE(cbor.ok()) << cbor.error;
+  EXPECT_EQ(cbor.request.content_format, content_format::kSenmlCbor);
+  auto named = batch;
+  named["data"]["format"] = "senml-json";
+  const auto senml_json = with(named, content_format::kOmaTlv);
+  EXPECT_EQ(text(senml_json.request.payload), R"([{"bn":"/1/0/","n":"1","v":6}])");
+  named["data"]["format"] = "text";
+  EXPECT_FALSE(parse(named).ok());
+
+  // One value: text unless named.
+  json single = {{"msgType", "write"}, {"data", {{"path", "/1/0/1"}, {"value", 6}}}};
+  EXPECT_EQ(with(single, content_format::kSenmlCbor).request.content_format,
+            content_format::kTextPlain);
+  single["data"]["format"] = "senml-json";
+  EXPECT_EQ(text(parse(single).request.payload), R"([{"bn":"/1/0/","n":"1","v":6}])");
+
+  // A create in SenML names the instance.
+  json create = {{"msgType", "create"},
+                 {"data", {{"basePath", "/1"}, {"content", {{{"path", "0/1"}, {"value", 6}}}}}}};
+  EXPECT_EQ(with(create, content_format::kSenmlCbor).request.content_format,
+            content_format::kSenmlCbor);
+  create["data"]["content"][0]["path"] = "1";
+  EXPECT_FALSE(with(create, content_format::kSenmlCbor).ok());
+  EXPECT_TRUE(with(create, content_format::kOmaTlv).ok());
+}
+
 TEST(Commands, ExecuteAndWriteAttributes) {
   auto execute = parse({{"msgType", "execute"}, {"data", {{"path", "/3/0/4"}, {"args", "0='a'"}}}});
   ASSERT_TRUE(execute.ok());

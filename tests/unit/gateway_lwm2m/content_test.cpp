@@ -458,6 +458,44 @@ TEST(Lwm2mContentEncode, OpaqueAndTlvValues) {
   const auto instance = encode_at("/3/0/6/1", T::Integer, 5, content_format::kOmaTlv);
   ASSERT_TRUE(instance.ok());
   EXPECT_EQ(instance->bytes, (Bytes{0x41, 0x01, 0x05}));
+
+  // SenML: one record named from the parent path.
+  const auto senml = encode_at("/3/0/6/1", T::Integer, 5, content_format::kSenmlJson);
+  ASSERT_TRUE(senml.ok()) << senml.error();
+  EXPECT_EQ(senml->format, content_format::kSenmlJson);
+  EXPECT_EQ(std::string(senml->bytes.begin(), senml->bytes.end()),
+            R"([{"bn":"/3/0/6/","n":"1","v":5}])");
+  const auto cbor = encode_at("/3/0/14", T::String, "+02:00", content_format::kSenmlCbor);
+  ASSERT_TRUE(cbor.ok()) << cbor.error();
+  EXPECT_EQ(cbor->format, content_format::kSenmlCbor);
+}
+
+TEST(Lwm2mContentEncode, SenmlJsonBatchRoundTrips) {
+  using T = ResourceType;
+  const std::vector<BatchItem> items = {
+      {"0", T::String, "h\xC3\xA9llo"},
+      {"1", T::Integer, -7},
+      {"2", T::UnsignedInteger, 9},
+      {"3", T::Float, -1.5},
+      {"4", T::Boolean, true},
+      {"5", T::Opaque, "AP8QgA=="},
+      {"6", T::Time, 0},
+      {"7", T::ObjectLink, "3:0"},
+      {"8", T::CoreLink, "</3/0>"},
+  };
+  const auto payload = encode_batch_as(content_format::kSenmlJson, path("/9999/0"), items);
+  ASSERT_TRUE(payload.ok()) << payload.error();
+  const std::string text(payload->bytes.begin(), payload->bytes.end());
+  // Opaque as base64url without padding (RFC 8428 §4.3).
+  EXPECT_TRUE(contains(text, R"("vd":"AP8QgA")")) << text;
+  const auto decoded = decode(content_format::kSenmlJson, payload->bytes, path("/9999/0"), kLookup);
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  std::vector<Content> expected;
+  for (const auto& item : items) expected.push_back({*path("/9999/0").join(item.path), item.value});
+  EXPECT_EQ(*decoded, expected);
+  EXPECT_FALSE(encode_batch_as(content_format::kTextPlain, path("/9999/0"), items).ok());
+  EXPECT_EQ(encode_batch_as(content_format::kOmaTlv, path("/9999/0"), items)->format,
+            content_format::kOmaTlv);
 }
 
 TEST(Lwm2mContentEncode, TypeErrors) {
@@ -484,7 +522,7 @@ TEST(Lwm2mContentEncode, TypeErrors) {
   expect(encode_at("/3/0/4", T::None, nullptr), "executable");
   expect(encode_at("/3/0", T::String, "x"), "needs a resource or resource instance path");
   expect(encode_at("/3/0/9", T::Integer, 1, content_format::kOctetStream), "only for Opaque");
-  expect(encode_at("/3/0/9", T::Integer, 1, content_format::kSenmlJson), "not supported");
+  expect(encode_at("/3/0/9", T::Integer, 1, content_format::kOmaJson), "not supported");
   // check_value gives the canonical form.
   EXPECT_EQ(*check_value(T::Opaque, "-_8"), "+/8=");
   EXPECT_EQ(*check_value(T::ObjectLink, "003:00"), "3:0");

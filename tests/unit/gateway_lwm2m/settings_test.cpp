@@ -33,6 +33,11 @@ TEST(Lwm2mSettings, Defaults) {
   EXPECT_EQ(settings->update_publish_condition, UpdatePublishCondition::ContainsObjectList);
   EXPECT_FALSE(settings->xml_dir.empty());
   EXPECT_TRUE(std::filesystem::is_directory(settings->xml_dir)) << settings->xml_dir;
+  EXPECT_EQ(settings->format_for("1.0"), content_format::kOmaTlv);
+  EXPECT_EQ(settings->format_for("1.1"), content_format::kSenmlCbor);
+  EXPECT_EQ(settings->format_for("1.2"), content_format::kSenmlCbor);
+  EXPECT_EQ(load("lwm2m.default_format_1_1 = senml-json\n")->format_for("1.1"),
+            content_format::kSenmlJson);
 }
 
 TEST(Lwm2mSettings, SeedKeys) {
@@ -117,6 +122,7 @@ TEST(Lwm2mSettings, BadValues) {
   EXPECT_THROW(load("lwm2m.topics.command = \n"), config::ConfigError);
   EXPECT_THROW(load("lwm2m.ack_timeout = 10ms\n"), config::ConfigError);
   EXPECT_THROW(load("lwm2m.zone = nowhere\n"), config::ConfigError);
+  EXPECT_THROW(load("lwm2m.default_format_1_1 = text\n"), config::ConfigError);
   EXPECT_THROW(load("lwm2m.unknown_key = 1\n"), config::ConfigError);
 }
 
