@@ -123,7 +123,7 @@ void MqttChannel::on_read(const std::error_code& error, std::string_view data) {
     input_.erase(0, input_used_);
     input_used_ = 0;
   }
-  if (!congestion.entries().empty()) {
+  if (!congestion.entries().empty() && zone_.max_publisher_hold.count() > 0) {
     if (hold_for(congestion.entries())) return;
     // Nobody to wait for after all (caught up meanwhile): go on with what process_input left,
     // after whatever else this thread has to do.
@@ -134,7 +134,6 @@ void MqttChannel::on_read(const std::error_code& error, std::string_view data) {
 }
 
 bool MqttChannel::hold_for(std::vector<broker::PublishCongestion::Entry>& congested) {
-  if (zone_.max_publisher_hold.count() <= 0) return false;
   const std::uint32_t hold = ++hold_;
   std::uint32_t behind = 0;
   for (auto& entry : congested) {
