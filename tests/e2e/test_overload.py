@@ -26,6 +26,15 @@ def rss_bytes(broker):
         return int(f.read().split()[1]) * 4096
 
 
+def assert_rss_grew_less_than(broker, before, limit):
+    """Under AddressSanitizer freed memory stays in its quarantine (256 MB by default), so RSS
+    says nothing about what the broker holds: the bound is checked on the normal build only."""
+    with open(f"/proc/{broker.process.pid}/maps") as f:
+        if "libasan" in f.read():
+            return
+    assert rss_bytes(broker) - before < limit
+
+
 def flood(broker, client_id, topic, count):
     """Connects and writes `count` QoS 0 PUBLISHes as fast as TCP takes them, then DISCONNECT."""
     client = mqtt_raw.RawClient(broker.port)
@@ -132,7 +141,7 @@ def test_a_subscriber_that_stops_reading_holds_nobody_back_and_its_backlog_is_bo
     assert counters["publishers/held"] >= 1
     # Queued for the stuck subscriber: at most max_output_buffer (8 MB) plus what the kernel
     # buffers; generous room for allocator slack, far below the 100 MB sent at it.
-    assert rss_bytes(broker) - rss_before < 48 * 2**20
+    assert_rss_grew_less_than(broker, rss_before, 48 * 2**20)
     stuck.close()
 
 
@@ -203,5 +212,5 @@ def test_a_stomp_subscriber_that_stops_reading_cannot_grow_the_broker_without_bo
         thread.join(300)
         assert not thread.is_alive()
     assert metrics(broker)["messages/dropped/slow_subscriber"] > 0
-    assert rss_bytes(broker) - rss_before < 48 * 2**20
+    assert_rss_grew_less_than(broker, rss_before, 48 * 2**20)
     stuck.close()
