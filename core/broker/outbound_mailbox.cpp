@@ -29,12 +29,12 @@ const BacklogLimits& BacklogLimits::defaults() {
 
 OutboundMailbox::~OutboundMailbox() {
   // Publishers waiting for this connection go on reading: it will not drain any more.
-  std::vector<std::function<void()>> woken;
+  std::vector<Waiter> woken;
   {
     std::lock_guard lock(mutex_);
     woken.swap(waiters_);
   }
-  for (auto& wake : woken) wake();
+  for (auto& waiter : woken) waiter.wake();
 }
 
 std::size_t OutboundMailbox::accounted_size(const Outbound& item) {
@@ -106,7 +106,7 @@ bool OutboundMailbox::should_hold_locked() {
   return true;
 }
 
-void OutboundMailbox::check_caught_up_locked(std::vector<std::function<void()>>& woken) {
+void OutboundMailbox::check_caught_up_locked(std::vector<Waiter>& woken) {
   if (backlog_bytes_ >= limits_.resume_publishers_below || session_queue_filling_) return;
   congested_ = false;
   lagging_ = false;
@@ -116,14 +116,14 @@ void OutboundMailbox::check_caught_up_locked(std::vector<std::function<void()>>&
 
 void OutboundMailbox::release(std::size_t bytes) {
   if (bytes == 0) return;
-  std::vector<std::function<void()>> woken;
+  std::vector<Waiter> woken;
   {
     std::lock_guard lock(mutex_);
     backlog_bytes_ -= std::min(bytes, backlog_bytes_);
     if (congested_) last_progress_ = std::chrono::steady_clock::now();
     check_caught_up_locked(woken);
   }
-  for (auto& wake : woken) wake();
+  for (auto& waiter : woken) waiter.wake();
 }
 
 void OutboundMailbox::session_queue_filling(const std::weak_ptr<void>& owner) {
@@ -137,20 +137,25 @@ void OutboundMailbox::session_queue_filling(const std::weak_ptr<void>& owner) {
 }
 
 void OutboundMailbox::session_queue_drained() {
-  std::vector<std::function<void()>> woken;
+  std::vector<Waiter> woken;
   {
     std::lock_guard lock(mutex_);
     session_queue_filling_ = false;
     check_caught_up_locked(woken);
   }
-  for (auto& wake : woken) wake();
+  for (auto& waiter : woken) waiter.wake();
 }
 
-bool OutboundMailbox::wait_for_drain(std::function<void()> wake) {
+bool OutboundMailbox::wait_for_drain(const void* waiter, std::function<void()> wake) {
   std::lock_guard lock(mutex_);
   if (lagging_) return false;
   if (backlog_bytes_ < limits_.resume_publishers_below && !session_queue_filling_) return false;
-  waiters_.push_back(std::move(wake));
+  const auto earlier = std::ranges::find(waiters_, waiter, &Waiter::key);
+  if (earlier != waiters_.end()) {
+    earlier->wake = std::move(wake);
+  } else {
+    waiters_.push_back({waiter, std::move(wake)});
+  }
   return true;
 }
 

@@ -84,8 +84,10 @@ class OutboundMailbox {
 
   // Registers `wake` to run (on the thread that drains this mailbox, or at once on destruction)
   // when the backlog falls below resume_publishers_below. False, and `wake` is not kept, when
-  // there is nothing to wait for: caught up already, or the connection is lagging.
-  bool wait_for_drain(std::function<void()> wake);
+  // there is nothing to wait for: caught up already, or the connection is lagging. One wake per
+  // `waiter` (the publisher): a new one replaces the one it left from an earlier wait, so the
+  // list stays as long as the number of publishers however often they give up waiting.
+  bool wait_for_drain(const void* waiter, std::function<void()> wake);
 
   std::size_t backlog_bytes() const;
   static std::size_t accounted_size(const Outbound& item);
@@ -95,7 +97,11 @@ class OutboundMailbox {
   // marks it lagging once it has been over for longer than max_hold.
   bool should_hold_locked();
   // Under every hold level again: not lagging any more, waiters are handed out to be woken.
-  void check_caught_up_locked(std::vector<std::function<void()>>& woken);
+  struct Waiter {
+    const void* key;
+    std::function<void()> wake;
+  };
+  void check_caught_up_locked(std::vector<Waiter>& woken);
 
   Metrics& metrics_;
   const BacklogLimits& limits_;
@@ -108,7 +114,7 @@ class OutboundMailbox {
   bool lagging_ = false;
   bool congested_ = false;  // over a hold level since it last caught up
   std::chrono::steady_clock::time_point last_progress_;  // while congested: last bytes written
-  std::vector<std::function<void()>> waiters_;           // publishers held back until the drain
+  std::vector<Waiter> waiters_;  // publishers held back until the drain
 };
 
 // Which congested mailboxes the publishing connection on this thread fed while its input was

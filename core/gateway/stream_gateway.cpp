@@ -13,6 +13,12 @@ std::string StreamGateway::listener_kind(const config::ListenerSettings& listene
   return name_ + "-gateway" + (listener.kind == "tcp" ? "" : ":" + listener.kind);
 }
 
+broker::BacklogLimits StreamGateway::backlog_limits(
+    const config::ListenerSettings& listener) const {
+  const auto& zone = broker_.settings().zone(listener.zone);
+  return broker::BacklogLimits::for_buffer(zone.max_output_buffer, zone.max_publisher_hold);
+}
+
 void StreamGateway::start() {
   for (const auto& settings : listener_settings_) {
     auto listener = std::make_shared<net::TcpListener>(broker_, settings, listener_kind(settings),

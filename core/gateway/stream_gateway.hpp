@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway.hpp"
 #include "core/net/tcp_listener.hpp"
 
@@ -29,6 +30,8 @@ class StreamGateway : public Gateway {
   // "tcp-gateway" for plain listeners, "tcp-gateway:ssl" for TLS ones: the listener's kind in
   // logs, before ":<listener name>".
   std::string listener_kind(const config::ListenerSettings& listener) const;
+  // The output backlog limits of the listener's zone (max_output_buffer, max_publisher_hold).
+  broker::BacklogLimits backlog_limits(const config::ListenerSettings& listener) const;
   // Posts `visit` of every live connection of every listener to the housekeeping context.
   void for_each_connection(std::function<void(const std::shared_ptr<net::Connection>&)> visit);
 

@@ -619,7 +619,7 @@ void MqttChannel::on_deadline(std::size_t deadline) {
       if (write_in_progress_) on_send_timeout();
       return;
     case kPauseDeadline:
-      if (holding_for_ > 0) {
+      if (hold_.holding()) {
         end_hold();  // max_publisher_hold passed: read again, whoever is still behind
       } else if (state_ != State::Closed && state_ != State::Closing) {
         read();

@@ -19,6 +19,7 @@
 #include "core/mqtt/codec.hpp"
 #include "core/net/connection.hpp"
 #include "core/net/deadline_timer.hpp"
+#include "core/net/publisher_hold.hpp"
 #include "core/net/stream_reader.hpp"
 #include "core/net/token_bucket.hpp"
 #include "core/net/transport.hpp"
@@ -72,7 +73,8 @@ class MqttChannel final : public broker::SessionSink,
   // Flow control: the input just handled went to subscribers that are behind; read no more
   // until they caught up or max_publisher_hold passed. False when none of them needs waiting for.
   bool hold_for(std::vector<broker::PublishCongestion::Entry>& congested);
-  void on_subscriber_caught_up(std::uint32_t hold);
+  void on_subscriber_caught_up(std::uint32_t hold);  // PublisherHold's call back
+  friend class PublisherHold;
   void end_hold();
   void on_read(const std::error_code& error, std::string_view data);
   // Decodes and handles the packets in `input`, adding what it used to `consumed`; false once
@@ -140,8 +142,7 @@ class MqttChannel final : public broker::SessionSink,
   std::vector<TokenBucket> byte_buckets_;
   std::vector<TokenBucket> publish_buckets_;
   std::chrono::milliseconds pause_{0};  // owed by the input just processed
-  std::uint32_t hold_ = 0;              // which hold for slow subscribers is the current one
-  std::uint32_t holding_for_ = 0;       // subscribers still behind in it; 0 = not holding
+  PublisherHold hold_;  // waiting for slow subscribers this connection's input fed
 
   // Output: pending_ collects encoded packets while writing_ is on the wire. The mailbox's
   // accounting of each stays until those bytes are written (OutboundMailbox::release).

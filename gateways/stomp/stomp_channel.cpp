@@ -98,7 +98,7 @@ StompChannel::StompChannel(std::shared_ptr<const ChannelContext> context,
                                    context_->settings.mountpoint},
               transport_->peer_host(), transport_->peer_port()),
       reader_(*transport_),
-      idle_timer_(transport_->executor()),
+      deadline_timer_(transport_->executor()),
       send_heartbeat_timer_(transport_->executor()),
       receive_heartbeat_timer_(transport_->executor()),
       writer_(
@@ -107,8 +107,8 @@ StompChannel::StompChannel(std::shared_ptr<const ChannelContext> context,
 
 void StompChannel::start() {
   last_received_ = std::chrono::steady_clock::now();
-  idle_timer_.expires_after(context_->settings.idle_timeout);
-  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+  deadline_timer_.expires_after(context_->settings.idle_timeout);
+  deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
     if (!error && self->state_ == State::AwaitingConnect) {
       self->close(broker::CloseKind::Abnormal, "no CONNECT within the idle timeout");
     }
@@ -127,8 +127,38 @@ void StompChannel::read() {
     }
     self->last_received_ = std::chrono::steady_clock::now();
     self->input_.append(data);
-    if (self->process_input()) self->read();
+    self->consume_input();
   });
+}
+
+void StompChannel::consume_input() {
+  broker::PublishCongestion::Scope congestion;
+  if (!process_input()) return;
+  if (!congestion.entries().empty()) {
+    if (hold_.begin(congestion.entries(), shared_from_this())) {
+      context_->broker.metrics().add(broker::Metric::PublishersHeld);
+      deadline_timer_.expires_after(context_->backlog.max_hold);
+      deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+        if (!error && self->hold_.holding()) self->end_hold();  // read again, whoever is behind
+      });
+      return;
+    }
+    // Caught up meanwhile: go on with the input left, after whatever else this thread has to do.
+    asio::post(transport_->executor(), [self = shared_from_this()] { self->consume_input(); });
+    return;
+  }
+  read();
+}
+
+void StompChannel::on_subscriber_caught_up(std::uint32_t hold) {
+  if (!hold_.caught_up(hold)) return;
+  deadline_timer_.cancel();
+  end_hold();
+}
+
+void StompChannel::end_hold() {
+  hold_.end();  // late wake-ups of this hold are ignored
+  if (state_ != State::Closed) consume_input();
 }
 
 bool StompChannel::process_input() {
@@ -144,6 +174,8 @@ bool StompChannel::process_input() {
     }
     used += parsed.consumed;
     if (parsed.status == ParseResult::Status::Complete) handle(std::move(parsed.frame));
+    // A subscriber this input feeds is behind: the rest waits in input_ until it caught up.
+    if (broker::PublishCongestion::reported()) break;
   }
   input_.erase(0, used);
   // A drained connection keeps no input buffer: idle devices cost little memory.
@@ -199,7 +231,7 @@ void StompChannel::handle(Frame&& frame) {
 }
 
 void StompChannel::handle_connect(const Frame& frame) {
-  idle_timer_.cancel();
+  deadline_timer_.cancel();
   const auto version = negotiate(frame.header("accept-version"));
   if (!version) {
     version_ = Version::v12;
@@ -524,7 +556,7 @@ void StompChannel::close(broker::CloseKind kind, const std::string& why) {
   if (state_ == State::Closed) return;
   const bool was_connected = state_ == State::Connected;
   state_ = State::Closed;
-  idle_timer_.cancel();
+  deadline_timer_.cancel();
   send_heartbeat_timer_.cancel();
   receive_heartbeat_timer_.cancel();
   if (was_connected) {

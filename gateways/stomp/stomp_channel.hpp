@@ -15,6 +15,7 @@
 #include "core/broker/outbound_mailbox.hpp"
 #include "core/gateway/gateway_client.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/publisher_hold.hpp"
 #include "core/net/stream_reader.hpp"
 #include "core/net/stream_writer.hpp"
 #include "core/net/transport.hpp"
@@ -39,6 +40,8 @@ struct ChannelContext {
   std::string listener_name;
   std::string zone;
   std::chrono::milliseconds send_timeout{15000};
+  // From the listener's zone (max_output_buffer, max_publisher_hold).
+  broker::BacklogLimits backlog;
 };
 
 class StompChannel final : public net::Connection,
@@ -71,7 +74,12 @@ class StompChannel final : public net::Connection,
   };
 
   void read();
+  // Handles what was read, then reads more unless it closed or waits for slow subscribers.
+  void consume_input();
   bool process_input();
+  void on_subscriber_caught_up(std::uint32_t hold);  // PublisherHold's call back
+  void end_hold();
+  friend class net::PublisherHold;
   void handle(Frame&& frame);
   void handle_connect(const Frame& frame);
   void apply(const Frame& frame);  // SEND, ACK, NACK: directly or at COMMIT
@@ -100,7 +108,7 @@ class StompChannel final : public net::Connection,
   std::string input_;
   net::StreamReader reader_;  // no read buffer of its own while idle
   // Session output, handed over in the session's order.
-  broker::OutboundMailbox mailbox_{context_->broker.metrics()};
+  broker::OutboundMailbox mailbox_{context_->broker.metrics(), context_->backlog};
   std::map<std::uint32_t, Subscription> subscriptions_;  // by broker subscription id
   std::uint32_t next_subscription_ = 1;
   // Messages (QoS 1, 2) of client-acknowledged subscriptions awaiting ACK, by sequence number.
@@ -113,7 +121,9 @@ class StompChannel final : public net::Connection,
   // unacknowledged ones from the last connection first, wait in held_ until then.
   std::map<std::uint32_t, std::string> resumed_;
   std::map<std::uint32_t, std::deque<broker::OutboundPublish>> held_;
-  asio::steady_timer idle_timer_;
+  // Before CONNECT the idle timeout; afterwards the end of a hold for slow subscribers.
+  asio::steady_timer deadline_timer_;
+  net::PublisherHold hold_;  // waiting for slow subscribers this connection's input fed
   asio::steady_timer send_heartbeat_timer_;
   asio::steady_timer receive_heartbeat_timer_;
   std::chrono::milliseconds send_every_{0};

@@ -17,7 +17,7 @@ TcpChannel::TcpChannel(std::shared_ptr<const ChannelContext> context,
                                    context_->settings.mountpoint},
               transport_->peer_host(), transport_->peer_port()),
       reader_(*transport_),
-      idle_timer_(transport_->executor()),
+      deadline_timer_(transport_->executor()),
       keepalive_timer_(transport_->executor()),
       writer_(
           *transport_, context_->send_timeout,
@@ -25,8 +25,8 @@ TcpChannel::TcpChannel(std::shared_ptr<const ChannelContext> context,
 
 void TcpChannel::start() {
   last_received_ = std::chrono::steady_clock::now();
-  idle_timer_.expires_after(context_->settings.idle_timeout);
-  idle_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+  deadline_timer_.expires_after(context_->settings.idle_timeout);
+  deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
     if (!error && self->state_ == State::AwaitingConnect) {
       self->close(broker::CloseKind::Abnormal, "no CONNECT within tcp.proto.idle_timeout");
     }
@@ -45,8 +45,38 @@ void TcpChannel::read() {
     }
     self->last_received_ = std::chrono::steady_clock::now();
     self->input_.append(data);
-    if (self->process_input()) self->read();
+    self->consume_input();
   });
+}
+
+void TcpChannel::consume_input() {
+  broker::PublishCongestion::Scope congestion;
+  if (!process_input()) return;
+  if (!congestion.entries().empty()) {
+    if (hold_.begin(congestion.entries(), shared_from_this())) {
+      context_->broker.metrics().add(broker::Metric::PublishersHeld);
+      deadline_timer_.expires_after(context_->backlog.max_hold);
+      deadline_timer_.async_wait([self = shared_from_this()](const std::error_code& error) {
+        if (!error && self->hold_.holding()) self->end_hold();  // read again, whoever is behind
+      });
+      return;
+    }
+    // Caught up meanwhile: go on with the input left, after whatever else this thread has to do.
+    asio::post(transport_->executor(), [self = shared_from_this()] { self->consume_input(); });
+    return;
+  }
+  read();
+}
+
+void TcpChannel::on_subscriber_caught_up(std::uint32_t hold) {
+  if (!hold_.caught_up(hold)) return;
+  deadline_timer_.cancel();
+  end_hold();
+}
+
+void TcpChannel::end_hold() {
+  hold_.end();  // late wake-ups of this hold are ignored
+  if (state_ != State::Closed) consume_input();
 }
 
 bool TcpChannel::process_input() {
@@ -62,6 +92,8 @@ bool TcpChannel::process_input() {
     }
     used += parsed.consumed;
     handle(std::move(parsed.frame));
+    // A subscriber this input feeds is behind: the rest waits in input_ until it caught up.
+    if (broker::PublishCongestion::reported()) break;
   }
   input_.erase(0, used);
   // A drained connection keeps no input buffer: idle devices cost little memory.
@@ -108,7 +140,7 @@ void TcpChannel::handle(Frame&& frame) {
 }
 
 void TcpChannel::handle_connect(const Frame& frame) {
-  idle_timer_.cancel();
+  deadline_timer_.cancel();
   std::string reply;
   if (frame.flags != kProtocolVersion) {
     encode_connack(ConnackCode::IllegalVersion, "Unsupported protocol version", reply);
@@ -234,7 +266,7 @@ void TcpChannel::close(broker::CloseKind kind, const std::string& why) {
   if (state_ == State::Closed) return;
   const bool was_connected = state_ == State::Connected;
   state_ = State::Closed;
-  idle_timer_.cancel();
+  deadline_timer_.cancel();
   keepalive_timer_.cancel();
   if (was_connected) {
     client_.disconnect(kind, why);

@@ -16,6 +16,7 @@
 #include "core/gateway/gateway_client.hpp"
 #include "core/gateway/live_value.hpp"
 #include "core/net/connection.hpp"
+#include "core/net/publisher_hold.hpp"
 #include "core/net/stream_reader.hpp"
 #include "core/net/stream_writer.hpp"
 #include "core/net/transport.hpp"
@@ -53,6 +54,8 @@ struct ChannelContext {
   std::string listener_name;  // "tcp-gateway:external"
   std::string zone;
   std::chrono::milliseconds send_timeout{15000};
+  // From the listener's zone (max_output_buffer, max_publisher_hold).
+  broker::BacklogLimits backlog;
 };
 
 class TcpChannel final : public net::Connection,
@@ -78,7 +81,12 @@ class TcpChannel final : public net::Connection,
   enum class State { AwaitingConnect, Connected, Closed };
 
   void read();
+  // Handles what was read, then reads more unless it closed or waits for slow subscribers.
+  void consume_input();
   bool process_input();
+  void on_subscriber_caught_up(std::uint32_t hold);  // PublisherHold's call back
+  void end_hold();
+  friend class net::PublisherHold;
   void handle(Frame&& frame);
   void handle_connect(const Frame& frame);
   void deliver(broker::OutboundPublish&& publish);
@@ -94,10 +102,12 @@ class TcpChannel final : public net::Connection,
   std::string input_;
   net::StreamReader reader_;  // no read buffer of its own while idle
   // Session output, handed over in the session's order.
-  broker::OutboundMailbox mailbox_{context_->broker.metrics()};
+  broker::OutboundMailbox mailbox_{context_->broker.metrics(), context_->backlog};
   std::string dn_filter_;  // the down topic subscribed to, expanded
   std::uint8_t dn_qos_ = 0;
-  asio::steady_timer idle_timer_;
+  // Before CONNECT the idle timeout; afterwards the end of a hold for slow subscribers.
+  asio::steady_timer deadline_timer_;
+  net::PublisherHold hold_;  // waiting for slow subscribers this connection's input fed
   asio::steady_timer keepalive_timer_;
   std::chrono::milliseconds keepalive_timeout_{0};
   std::chrono::steady_clock::time_point last_received_;

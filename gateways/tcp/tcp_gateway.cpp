@@ -56,7 +56,7 @@ std::vector<std::string> TcpGateway::apply_live(GatewayConfig& config) {
 net::ConnectionFactory TcpGateway::connection_factory(const config::ListenerSettings& listener) {
   std::shared_ptr<const ChannelContext> context = std::make_shared<ChannelContext>(ChannelContext{
       broker_, stats_, settings_, topics_, listener_kind(listener) + ":" + listener.name,
-      listener.zone, listener.send_timeout});
+      listener.zone, listener.send_timeout, backlog_limits(listener)});
   return [context](std::unique_ptr<net::Transport> transport) {
     return std::static_pointer_cast<net::Connection>(
         std::make_shared<TcpChannel>(context, std::move(transport)));

@@ -11,7 +11,10 @@ import time
 import pytest
 
 import mqtt_raw
+import tcp_device
 from mgmt_api import Api
+from mqttsn_e2e import sn  # noqa: F401 (fixture)
+from tcp_device import Device
 
 NODE = "gatemq@127.0.0.1"
 PAYLOAD = b"x" * 1000
@@ -213,4 +216,111 @@ def test_a_stomp_subscriber_that_stops_reading_cannot_grow_the_broker_without_bo
         assert not thread.is_alive()
     assert metrics(broker)["messages/dropped/slow_subscriber"] > 0
     assert_rss_grew_less_than(broker, rss_before, 48 * 2**20)
+    stuck.close()
+
+
+# ---- gateway publishers ------------------------------------------------------------------------
+
+def stomp_flood(broker, destination, count):
+    """A STOMP 1.2 client that SENDs `count` messages as fast as TCP takes them."""
+    sock = socket.create_connection((broker.host, broker.stomp_port), timeout=120)
+    sock.sendall(b"CONNECT\naccept-version:1.2\nhost:gatemq\n\n\x00")
+    received = b""
+    while b"CONNECTED" not in received:
+        chunk = sock.recv(4096)
+        assert chunk, f"the STOMP gateway closed the connection: {received!r}"
+        received += chunk
+    frame = (f"SEND\ndestination:{destination}\ncontent-length:{len(PAYLOAD)}\n\n".encode()
+             + PAYLOAD + b"\x00")
+    for sent in range(0, count, 100):
+        sock.sendall(frame * min(100, count - sent))
+    sock.sendall(b"DISCONNECT\nreceipt:bye\n\n\x00")
+    while b"receipt-id:bye" not in received:  # everything before it was handled
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+    sock.close()
+
+
+def tcp_device_flood(broker, client_id, count):
+    """A TCP-gateway device that sends `count` DATATRANS frames as fast as TCP takes them."""
+    device = Device(broker.tcp_gateway_port)
+    device.sock.settimeout(120)
+    device.connect(client_id)
+    frame = tcp_device.datatrans_frame(PAYLOAD)
+    for _ in range(count // 100):
+        device.send(frame * 100)
+    device.send(bytes([tcp_device.DISCONNECT << 4]) + b"\x00\x00")
+    device.close()
+
+
+def run_all(targets):
+    threads = [threading.Thread(target=target, args=args) for target, args in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+        assert not thread.is_alive()
+
+
+# Without the hold, gateway publishers outrun the subscriber and its QoS 0 messages past
+# max_output_buffer are dropped.
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.max_publisher_hold": "10m"})
+def test_stomp_senders_are_held_for_a_slow_mqtt_subscriber_that_gets_every_message(broker):
+    publishers, each = 3, 10000  # 30 MB, far more than the 8 MB a subscriber may have queued
+    reader = SlowReader(broker, "slow", "flow/#")
+    try:
+        run_all([(stomp_flood, (broker, "flow/t", each))] * publishers)
+        assert reader.wait_for(publishers * each) == publishers * each
+    finally:
+        reader.close()
+    counters = metrics(broker)
+    assert counters["messages/dropped/slow_subscriber"] == 0
+    assert counters["publishers/held"] >= 1
+
+
+@pytest.mark.gatemq_only
+@pytest.mark.broker_config({"zone.external.max_publisher_hold": "10m"})
+def test_tcp_gateway_devices_are_held_for_a_slow_mqtt_subscriber_that_gets_every_message(broker):
+    publishers, each = 3, 10000
+    reader = SlowReader(broker, "slow", "tcp/+/up")
+    try:
+        run_all([(tcp_device_flood, (broker, f"dev-{i}", each)) for i in range(publishers)])
+        assert reader.wait_for(publishers * each) == publishers * each
+    finally:
+        reader.close()
+    counters = metrics(broker)
+    assert counters["messages/dropped/slow_subscriber"] == 0
+    assert counters["publishers/held"] >= 1
+
+
+# The issue's regression: a flood toward one subscriber that stopped reading, from MQTT and STOMP
+# publishers at once, while an MQTT-SN device and a STOMP client publish to others, who get all
+# of it; the flooders are not blocked for good either.
+@pytest.mark.gatemq_only
+def test_a_flood_toward_a_stuck_subscriber_does_not_starve_gateway_clients(broker, paho, sn):
+    stuck = mqtt_raw.RawClient(broker.port)
+    stuck.connect("stuck")
+    stuck.subscribe("flood/#")  # and never reads again
+    bystander = paho("bystander")
+    bystander.subscribe("other/#", qos=1)
+    device = sn("sn-device")
+    topic_id = device.register("other/sn")
+    floods = [threading.Thread(target=target, args=args) for target, args in
+              [(flood, (broker, "mqtt-flood", "flood/t", 30000)),
+               (stomp_flood, (broker, "flood/s", 30000))]]
+    for thread in floods:
+        thread.start()
+    for i in range(50):
+        assert device.publish(topic_id, str(i), qos=1) == 0
+    stomp_flood(broker, "other/stomp", 50)
+    payloads = bystander.expect_payloads(100, timeout=60)
+    assert sorted(int(p) for p in payloads if len(p) < 10) == list(range(50))
+    assert sum(1 for p in payloads if p == PAYLOAD) == 50
+    for thread in floods:
+        thread.join(300)
+        assert not thread.is_alive(), "a flooder stayed blocked behind the stuck subscriber"
+    assert metrics(broker)["messages/dropped/slow_subscriber"] > 0
     stuck.close()

@@ -125,7 +125,7 @@ TEST(OutboundMailbox, APublisherInAScopeLearnsOfTheCongestionAndIsWokenByTheDrai
     EXPECT_EQ(scope.entries()[0].mailbox, &mailbox);
   }
   int woken = 0;
-  EXPECT_TRUE(mailbox.wait_for_drain([&] { ++woken; }));
+  EXPECT_TRUE(mailbox.wait_for_drain(&woken, [&] { ++woken; }));
   auto batch = mailbox.take();
   const auto one = OutboundMailbox::accounted_size(publish(400));
   mailbox.release(2 * one);  // 2 left: above the resume level
@@ -133,7 +133,7 @@ TEST(OutboundMailbox, APublisherInAScopeLearnsOfTheCongestionAndIsWokenByTheDrai
   mailbox.release(batch.bytes - 2 * one);
   EXPECT_EQ(woken, 1);
   // Below the resume level there is nothing to wait for.
-  EXPECT_FALSE(mailbox.wait_for_drain([&] { ++woken; }));
+  EXPECT_FALSE(mailbox.wait_for_drain(&woken, [&] { ++woken; }));
 }
 
 TEST(OutboundMailbox, WithoutAScopeNothingIsReported) {
@@ -175,7 +175,7 @@ TEST(OutboundMailbox, AConnectionThatStopsWritingForMaxHoldIsLaggingUntilItCatch
     mailbox.push(publish(400), owner);
     EXPECT_TRUE(scope.entries().empty());  // lagging: publishers go on, QoS 0 may drop
   }
-  EXPECT_FALSE(mailbox.wait_for_drain([] {}));
+  EXPECT_FALSE(mailbox.wait_for_drain(&mailbox, [] {}));
   mailbox.release(mailbox.take().bytes);  // caught up
   {
     PublishCongestion::Scope scope;
@@ -191,9 +191,28 @@ TEST(OutboundMailbox, DestructionWakesTheWaitingPublishers) {
   {
     OutboundMailbox mailbox(metrics, limits);
     mailbox.push(publish(400), kNoOwner);
-    EXPECT_TRUE(mailbox.wait_for_drain([&] { ++woken; }));
+    EXPECT_TRUE(mailbox.wait_for_drain(&woken, [&] { ++woken; }));
   }
   EXPECT_EQ(woken, 1);
+}
+
+// A publisher whose hold ended on its timer waits again, and again: each wait replaces its
+// earlier registration, so a subscriber that stays behind does not collect one per hold.
+TEST(OutboundMailbox, APublisherWaitingAgainReplacesItsEarlierWait) {
+  Metrics metrics;
+  const BacklogLimits limits{100, 50, 100000, 10s};
+  OutboundMailbox mailbox(metrics, limits);
+  mailbox.push(publish(400), kNoOwner);
+  int publisher_a = 0;
+  int publisher_b = 0;
+  int stale = 0;
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(mailbox.wait_for_drain(&publisher_a, [&] { ++stale; }));
+  EXPECT_TRUE(mailbox.wait_for_drain(&publisher_a, [&] { ++publisher_a; }));
+  EXPECT_TRUE(mailbox.wait_for_drain(&publisher_b, [&] { ++publisher_b; }));
+  mailbox.release(mailbox.take().bytes);
+  EXPECT_EQ(stale, 0);
+  EXPECT_EQ(publisher_a, 1);
+  EXPECT_EQ(publisher_b, 1);
 }
 
 }  // namespace
