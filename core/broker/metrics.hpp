@@ -119,13 +119,22 @@ inline constexpr std::array<std::string_view, static_cast<std::size_t>(Metric::C
         "publishers/held",
 };
 
+// Counters are sharded by thread: every I/O thread bumps several counters for each message it
+// handles, and one shared array made the threads of a fan-in fight over the same cache lines on
+// every message (the publisher's thread counting "received", the subscriber's "sent"). A thread
+// is given a shard round robin when it first counts; threads that share one still count
+// correctly (the adds are atomic). A reader sums the shards.
 class Metrics {
  public:
   void add(Metric metric, std::uint64_t amount = 1) {
-    values_[index(metric)].fetch_add(amount, std::memory_order_relaxed);
+    shards_[shard_index()].values[index(metric)].fetch_add(amount, std::memory_order_relaxed);
   }
   std::uint64_t get(Metric metric) const {
-    return values_[index(metric)].load(std::memory_order_relaxed);
+    std::uint64_t total = 0;
+    for (const auto& shard : shards_) {
+      total += shard.values[index(metric)].load(std::memory_order_relaxed);
+    }
+    return total;
   }
 
   // One MQTT packet in either direction: packets/received|sent and the per-type counter.
@@ -138,8 +147,17 @@ class Metrics {
   void message_expired(std::uint8_t qos);
 
  private:
+  static constexpr std::size_t kShards = 8;  // more than the usual number of I/O threads
+  struct alignas(64) Shard {
+    std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Metric::Count)> values{};
+  };
   static constexpr std::size_t index(Metric metric) { return static_cast<std::size_t>(metric); }
-  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Metric::Count)> values_{};
+  static std::size_t shard_index() {
+    static std::atomic<std::size_t> next{0};
+    thread_local const std::size_t shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+    return shard;
+  }
+  std::array<Shard, kShards> shards_{};
 };
 
 }  // namespace gatemq::broker
