@@ -1,5 +1,6 @@
-"""bench/compare's output: the machine it ran on, the headline table (both figures, their ratio,
-the issue's target and whether it is met) and the per-scenario details, as Markdown and JSON."""
+"""bench/compare's output: the machine it ran on, the headline tables (gatemq against mosquitto,
+and the gateways against their peers: both figures, their ratio, the issue's target and whether
+it is met) and the per-scenario details, as Markdown and JSON."""
 import datetime
 import json
 import os
@@ -42,9 +43,31 @@ ROWS = [
      "higher", 2.0, "≥ 2×"),
     ("overload-unpaced", "peak broker RSS MB", lambda r: r["peak_rss_mb"], "lower", None, ""),
 ]
+# The gateways against their peers (issue #27 §3): (scenario, peer, metric label, how to read it,
+# better when, target ratio gatemq ÷ peer or None, target text).
+PEER_ROWS = [
+    ("sn-peer-qos0-20", "paho-mqttsn", "MQTT-SN QoS 0, 20 publishers: max sustained msg/s",
+     lambda r: r["max_sustained_per_s"], "higher", 2.0, "≥ 2×"),
+    ("sn-peer-qos0-100", "paho-mqttsn", "MQTT-SN QoS 0, 100 publishers: max sustained msg/s",
+     lambda r: r["max_sustained_per_s"], "higher", 2.0, "≥ 2×"),
+    ("sn-peer-qos1-20", "paho-mqttsn", "MQTT-SN QoS 1, 20 publishers: max sustained msg/s",
+     lambda r: r["max_sustained_per_s"], "higher", 2.0, "≥ 2×"),
+    ("stomp-paced", "rabbitmq", "STOMP 4 → 1, paced: max sustained msg/s",
+     lambda r: r["max_sustained_per_s"], "higher", 2.0, "≥ 2×"),
+    ("stomp-paced", "rabbitmq", "STOMP 4 → 1, paced: peak broker RSS MB",
+     lambda r: r["peak_rss_mb"], "lower", None, ""),
+    ("stomp-unpaced", "rabbitmq", "STOMP 4 → 1, unpaced: delivered msg/s",
+     lambda r: r["delivered_per_s"], "higher", 2.0, "≥ 2×"),
+    ("stomp-unpaced", "rabbitmq", "STOMP 4 → 1, unpaced: peak broker RSS MB",
+     lambda r: r["peak_rss_mb"], "lower", None, "bounded"),
+]
+PEER_NAMES = {"paho-mqttsn": "Paho MQTT-SN gateway + Mosquitto", "rabbitmq": "RabbitMQ STOMP"}
 NUMBERS = {"fan-in": 1, "point-to-point": 2, "fan-out": 3, "idle-connections": 4, "conn-rate": 5,
-           "cpu-per-message": 6, "mqttsn-fan-in": 7, "overload-ramp": 8, "overload-unpaced": 9}
+           "cpu-per-message": 6, "mqttsn-fan-in": 7, "overload-ramp": 8, "overload-unpaced": 9,
+           "sn-peer-qos0-20": 10, "sn-peer-qos0-100": 11, "sn-peer-qos1-20": 12,
+           "stomp-paced": 13, "stomp-unpaced": 14}
 NOT_APPLICABLE = "n/a"  # the broker cannot run the scenario at all (e.g. no MQTT-SN)
+ABSENT = "absent"       # a peer that is not installed here
 
 
 def run(command):
@@ -67,7 +90,28 @@ def build_type(gatemq):
     return "unknown build type"
 
 
-def machine_description(repo, gatemq, mosquitto):
+def peer_versions(peers):
+    """What each peer binary is, or that it is not there: {"paho-mqttsn": path, "rabbitmq": path}."""
+    versions = {}
+    paho = peers.get("paho-mqttsn")
+    if paho and os.access(paho, os.X_OK):
+        try:
+            with open(os.path.join(os.path.dirname(paho), "VERSION")) as f:
+                versions["paho-mqttsn"] = f.read().strip()
+        except OSError:
+            versions["paho-mqttsn"] = f"{paho} (version unknown: no VERSION file next to it)"
+    else:
+        versions["paho-mqttsn"] = "not present"
+    rabbitmq = peers.get("rabbitmq")
+    if rabbitmq and os.access(rabbitmq, os.X_OK):
+        version = run(["dpkg-query", "-W", "-f", "${Version}", "rabbitmq-server"])
+        versions["rabbitmq"] = f"RabbitMQ {version or '(version unknown)'} (rabbitmq_stomp)"
+    else:
+        versions["rabbitmq"] = "not present"
+    return versions
+
+
+def machine_description(repo, gatemq, mosquitto, peers=None):
     cpu = "unknown CPU"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -93,6 +137,7 @@ def machine_description(repo, gatemq, mosquitto):
         "commit": commit + (" + uncommitted changes" if dirty else ""),
         "gatemq": run([gatemq, "--version"]) + ", " + build_type(gatemq),
         "mosquitto": mosquitto_version[0] if mosquitto_version else "",
+        "peers": peer_versions(peers or {}),
         # Other work on the machine skews the figures (a single-threaded broker loses more
         # to it): say how busy it was.
         "load_average_start": os.getloadavg(),
@@ -174,15 +219,42 @@ def headline(report):
     return rows
 
 
+def peer_headline(report):
+    rows = []
+    for scenario, peer, label, read, better, target, target_text in PEER_ROWS:
+        results = report["scenarios"].get(scenario)
+        if not results:
+            continue
+        values = {}
+        for broker in ("gatemq", peer):
+            result = results.get(broker, {})
+            if "absent" in result:
+                values[broker] = ABSENT
+                continue
+            try:
+                values[broker] = read(result)
+            except (KeyError, TypeError):
+                values[broker] = None
+        ratio = ratio_of(values["gatemq"], values[peer])
+        rows.append({"scenario": scenario, "number": NUMBERS[scenario], "metric": label,
+                     "better": better, "gatemq": values["gatemq"], "peer": peer,
+                     "peer_value": values[peer],
+                     "ratio": None if ratio is None else round(ratio, 3),
+                     "target": target_text, "met": verdict(ratio, better, target)})
+    return rows
+
+
 def details(report):
     lines = []
     for scenario, results in report["scenarios"].items():
         lines.append(f"### {NUMBERS[scenario]}. {scenario}")
         lines.append("")
-        for broker in ("mosquitto", "gatemq"):
-            result = results.get(broker, {})
+        for broker, result in results.items():
             if "unsupported" in result:
                 lines.append(f"- {broker}: {NOT_APPLICABLE}: {result['unsupported']}")
+                continue
+            if "absent" in result:
+                lines.append(f"- {broker}: {result['absent']}")
                 continue
             if "error" in result:
                 lines.append(f"- **{broker}: failed**: `{result['error'].splitlines()[0]}`")
@@ -196,9 +268,14 @@ def details(report):
                              f"{run['sent_per_s']:,}/s, delivered {run['delivered_per_s']:,}/s, "
                              f"peak RSS {run['peak_rss_mb']} MB")
             for step in result.get("steps", []):
+                rss = f", peak RSS {step['peak_rss_mb']} MB" if "peak_rss_mb" in step else ""
                 lines.append(f"  - offered {step['offered_per_s']:,}/s → delivered "
-                             f"{step['delivered_per_s']:,}/s, p99 {step['p99_ms']:.1f} ms"
+                             f"{step['delivered_per_s']:,}/s, p99 {step['p99_ms']:.1f} ms{rss}"
                              f"{'' if step['sustained'] else ' (not sustained)'}")
+            if "runs" not in result and "delivered_per_s" in result and "peak_rss_mb" in result:
+                lines.append(f"  - sent {result['sent_per_s']:,}/s, delivered "
+                             f"{result['delivered_per_s']:,}/s, peak RSS "
+                             f"{result['peak_rss_mb']} MB")
             for key in ("p50_ms", "p99_ms", "p99_9_ms", "max_ms", "rss_before_mb",
                         "rss_after_mb", "connections", "failed", "handshake_p99_ms", "cpu_s",
                         "delivered", "sent", "acked", "received"):
@@ -216,11 +293,41 @@ def load(values):
     return "/".join(f"{v:.1f}" for v in values) if values else "?"
 
 
-def markdown(report, rows):
+def peer_table(rows):
+    if not rows:
+        return []
+    out = ["", "## The gateways against their peers", "",
+           "| # | Scenario | Metric | gatemq | Peer | Peer's figure | gatemq ÷ peer | Target | Met |",
+           "|---|---|---|---:|---|---:|---:|---|---|"]
+    out += [table_row(row, [fmt(row["gatemq"]), PEER_NAMES[row["peer"]], fmt(row["peer_value"])])
+            for row in rows]
+    return out
+
+
+def table_row(row, figures):
+    """A headline row: number, scenario, metric, `figures`, ratio, target, met."""
+    ratio = "–" if row["ratio"] is None else f"{row['ratio']:.2f}×"
+    better = "↑" if row["better"] == "higher" else "↓"
+    cells = [str(row["number"]), row["scenario"], f"{row['metric']} {better}", *figures, ratio,
+             row["target"], row["met"]]
+    return "| " + " | ".join(cells) + " |"
+
+
+def absent_peers(report):
+    """One line per peer that was not there, whichever scenarios wanted it."""
+    seen = []
+    for results in report["scenarios"].values():
+        for result in results.values():
+            if "absent" in result and result["absent"] not in seen:
+                seen.append(result["absent"])
+    return seen
+
+
+def markdown(report, rows, peer_rows):
     m = report["machine"]
     out = [
-        "# gatemq vs Mosquitto" + (" (quick run: sizes far below the issue's)"
-                                   if report["quick"] else ""),
+        "# gatemq vs Mosquitto" + (" and the gateways' peers" if peer_rows else "") +
+        (" (quick run: sizes far below the issue's)" if report["quick"] else ""),
         "",
         f"Measured {m['date']} by `bench/compare` on {m['cpu']}, {m['cores']} cores, "
         f"{m['memory_gb']} GB RAM, {m['os']}, Linux {m['kernel']}; gatemq commit {m['commit']} "
@@ -230,16 +337,20 @@ def markdown(report, rows):
         f"{load(m['load_average_start'])} at the start, {load(m.get('load_average_end'))} at "
         f"the end (other work on the machine competes with both brokers).",
         "",
-        "| # | Scenario | Metric | gatemq | Mosquitto | gatemq ÷ Mosquitto | Target | Met |",
-        "|---|---|---|---:|---:|---:|---|---|",
     ]
-    for row in rows:
-        ratio = "–" if row["ratio"] is None else f"{row['ratio']:.2f}×"
-        better = "↑" if row["better"] == "higher" else "↓"
-        out.append(f"| {row['number']} | {row['scenario']} | {row['metric']} {better} | "
-                   f"{fmt(row['gatemq'])} | {fmt(row['mosquitto'])} | {ratio} | "
-                   f"{row['target']} | {row['met']} |")
+    if rows:
+        out += ["| # | Scenario | Metric | gatemq | Mosquitto | gatemq ÷ Mosquitto | Target | Met |",
+                "|---|---|---|---:|---:|---:|---|---|"]
+    out += [table_row(row, [fmt(row["gatemq"]), fmt(row["mosquitto"])]) for row in rows]
+    out += peer_table(peer_rows)
     out += ["", "↑ higher is better, ↓ lower is better."]
+    peers = m.get("peers", {})
+    used = {row["peer"] for row in peer_rows if peers.get(row["peer"], "") != "not present"}
+    if used:
+        out.append("Peers: " + "; ".join(f"{PEER_NAMES[p]}: {peers.get(p, '?')}"
+                                         for p in sorted(used)) + ".")
+    for line in absent_peers(report):
+        out.append(f"{line}.")
     for scenario, results in report["scenarios"].items():
         for broker, result in results.items():
             if "unsupported" in result:
@@ -252,8 +363,10 @@ def markdown(report, rows):
 
 def write_reports(report, directory):
     rows = headline(report)
+    peer_rows = peer_headline(report)
     report["table"] = rows
-    text = markdown(report, rows)
+    report["peer_table"] = peer_rows
+    text = markdown(report, rows, peer_rows)
     name = "RESULTS-quick" if report["quick"] else "RESULTS"
     with open(os.path.join(directory, name + ".md"), "w") as f:
         f.write(text)

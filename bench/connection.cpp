@@ -9,6 +9,12 @@
 
 namespace gatemq::bench {
 
+namespace {
+
+constexpr std::uint64_t kPlausibleLatency = 3600ULL * 1000 * 1000 * 1000;
+
+}  // namespace
+
 Connection::Connection(Worker& worker, std::uint32_t index)
     : worker_(worker),
       index_(index),
@@ -55,6 +61,22 @@ void Connection::note_sent(std::uint64_t now) {
 
 void Connection::stamp_payload(void* payload, std::uint64_t now) const {
   std::memcpy(payload, &now, sizeof now);
+}
+
+void Connection::note_received(std::string_view payload) {
+  auto& stats = worker_.stats();
+  const auto now = now_ns();
+  stats.counters.received.add();
+  if (!stats.marks.first_received) stats.marks.first_received = now;
+  stats.marks.last_received = now;
+  stats.last_received_live.store(now, std::memory_order_relaxed);
+  std::uint64_t stamp = 0;
+  if (payload.size() >= sizeof stamp) std::memcpy(&stamp, payload.data(), sizeof stamp);
+  if (stamp && stamp <= now && now - stamp < kPlausibleLatency) {
+    stats.latency.record(now - stamp);
+  } else {
+    stats.counters.unstamped.add();
+  }
 }
 
 void Connection::close(Why why) {

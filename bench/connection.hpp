@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bench/publish_pacer.hpp"
 
@@ -40,6 +41,7 @@ class Connection {
   void start_pacer();                 // --rate > 0: publish_due() from now on
   void note_sent(std::uint64_t now);  // a PUBLISH left at `now`
   void stamp_payload(void* payload, std::uint64_t now) const;  // the stamp subscribers read
+  void note_received(std::string_view payload);  // a message arrived now: count, latency
   void close(Why why);  // ends the connection once; `why` decides which counter says so
 
   Worker& worker_;

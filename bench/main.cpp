@@ -20,7 +20,6 @@
 
 namespace {
 
-using gatemq::bench::Mode;
 using gatemq::bench::Options;
 
 std::atomic<bool> g_interrupted{false};
@@ -60,12 +59,13 @@ bool run_is_over(const Options& options, const gatemq::bench::Snapshot& s, doubl
                  std::uint64_t last_received_ns) {
   if (options.duration > 0 && since_ready >= options.duration) return true;
   if (s.failed + s.disconnected >= options.count) return true;  // nobody left
-  const bool publisher = options.mode == Mode::Pub || options.mode == Mode::SnPub;
-  if (publisher && options.limit > 0 && s.finished + s.failed + s.disconnected >= options.count) {
+  if (gatemq::bench::is_publisher(options.mode) && options.limit > 0 &&
+      s.finished + s.failed + s.disconnected >= options.count) {
     return true;
   }
-  if (options.mode == Mode::Sub && options.expect > 0 && s.received >= options.expect) return true;
-  if (options.mode == Mode::Sub && options.idle_exit > 0 && last_received_ns > 0) {
+  const bool subscriber = gatemq::bench::is_subscriber(options.mode);
+  if (subscriber && options.expect > 0 && s.received >= options.expect) return true;
+  if (subscriber && options.idle_exit > 0 && last_received_ns > 0) {
     const auto idle = static_cast<double>(gatemq::bench::now_ns() - last_received_ns) / 1e9;
     if (idle >= options.idle_exit) return true;
   }

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 
@@ -16,24 +17,28 @@ namespace gatemq::bench {
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: gatemq-bench <conn|pub|sub|snpub> [options]
+constexpr const char* kUsage =
+    R"(usage: gatemq-bench <conn|pub|sub|snpub|stomppub|stompsub> [options]
 
   conn   open --count connections (at --conn-rate), hold them until the end
   pub    --count publishers to --topic, QoS --qos, --size bytes, --rate msg/s each or flat out
   sub    --count subscribers to the filter --topic; end-to-end latency from the payload stamp
   snpub  like pub, but MQTT-SN 1.2 over UDP to a gateway (port 1884): CONNECT, REGISTER the
          topic (or --topic-id / --short-topic), PUBLISH at QoS 0 or 1, nothing retransmitted
+  stomppub  like pub, but STOMP 1.2 SEND frames to --topic (a destination, e.g. /topic/bench)
+  stompsub  like sub, but STOMP 1.2 SUBSCRIBE (ack auto) to the destination --topic
 
 target and clients
   -h, --host <addr>          broker address (127.0.0.1)
-  -p, --port <port>          broker port (1883; snpub: the MQTT-SN gateway's, 1884)
+  -p, --port <port>          broker port (1883; snpub: the MQTT-SN gateway's, 1884;
+                             stomppub/stompsub: 61613)
   -c, --count <n>            clients (1)
   -n, --start-number <n>     index of the first client, %i in templates (0)
       --prefix <text>        client id prefix; id = prefix + index (gatemq-bench-<mode>-<pid>-)
   -V, --version <3|4|5>      MQTT 3.1, 3.1.1 or 5.0 (4)
   -k, --keepalive <s>        keep alive (300)
   -C, --clean <true|false>   clean session / clean start (true)
-  -u, --username <text>      -P, --password <text>
+  -u, --username <text>      -P, --password <text> (STOMP: login and passcode)
 connections
   -R, --conn-rate <n/s>      new connections per second in all (0 = unlimited)
   -i, --interval <ms>        time between new connections (the same as --conn-rate 1000/ms)
@@ -44,7 +49,7 @@ connections
                              past 25,000 spread over 127.0.0.1-127.0.0.N by themselves)
 messages
   -t, --topic <template>     topic (pub) or filter (sub); %i client index, %c client id
-                             (pub: bench/%i, sub: bench/#); %m the index modulo
+                             (pub: bench/%i, sub: bench/#, STOMP: /topic/bench); %m the index modulo
                              --index-mod, e.g. 100 publishers on in/%m/%i, 10 subscribers
                              on in/%i/# for a fan-in where each message arrives once
       --index-mod <n>        the modulus of %m (0 = none)
@@ -215,17 +220,33 @@ void check_mqttsn_options(const Options& options) {
   }
 }
 
+// STOMP's SEND has no QoS and no retain flag: a broker delivers it once or not at all.
+void check_stomp_options(const Options& options) {
+  if (options.qos != 0) throw UsageError("--qos: STOMP has no QoS (SEND is at most once)");
+  if (options.retain) throw UsageError("--retain: STOMP has no retained messages");
+}
+
+std::uint16_t default_port(Mode mode) {
+  if (mode == Mode::SnPub) return 1884;
+  return is_stomp(mode) ? 61613 : 1883;
+}
+
+std::string default_topic(Mode mode) {
+  if (is_stomp(mode)) return "/topic/bench";
+  return mode == Mode::Sub ? "bench/#" : "bench/%i";
+}
+
 void apply_defaults(Options& options) {
   if (options.prefix.empty()) {
     options.prefix = std::string("gatemq-bench-") + mode_name(options.mode) + "-" +
                      std::to_string(::getpid()) + "-";
   }
-  if (options.topic.empty()) options.topic = options.mode == Mode::Sub ? "bench/#" : "bench/%i";
-  const bool publisher = options.mode == Mode::Pub || options.mode == Mode::SnPub;
-  if (publisher && options.size < 8) {
+  if (options.topic.empty()) options.topic = default_topic(options.mode);
+  if (is_publisher(options.mode) && options.size < 8) {
     throw UsageError("--size: at least 8 bytes (the send time stamp)");
   }
-  if (options.port == 0) options.port = options.mode == Mode::SnPub ? 1884 : 1883;
+  if (options.port == 0) options.port = default_port(options.mode);
+  if (is_stomp(options.mode)) check_stomp_options(options);
   if (options.mode == Mode::SnPub) {
     check_mqttsn_options(options);
   } else if (options.sn_topic_id || options.sn_short_topic) {
@@ -253,8 +274,24 @@ const char* mode_name(Mode mode) {
       return "sub";
     case Mode::SnPub:
       return "snpub";
+    case Mode::StompPub:
+      return "stomppub";
+    case Mode::StompSub:
+      return "stompsub";
   }
   return "?";
+}
+
+bool is_publisher(Mode mode) {
+  return mode == Mode::Pub || mode == Mode::SnPub || mode == Mode::StompPub;
+}
+
+bool is_subscriber(Mode mode) {
+  return mode == Mode::Sub || mode == Mode::StompSub;
+}
+
+bool is_stomp(Mode mode) {
+  return mode == Mode::StompPub || mode == Mode::StompSub;
 }
 
 std::vector<std::string> expand_addresses(const std::string& spec) {
@@ -317,17 +354,15 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       exit_code = 0;
       return std::nullopt;
     }
-    if (mode == "conn") {
-      options.mode = Mode::Conn;
-    } else if (mode == "pub") {
-      options.mode = Mode::Pub;
-    } else if (mode == "sub") {
-      options.mode = Mode::Sub;
-    } else if (mode == "snpub") {
-      options.mode = Mode::SnPub;
-    } else {
-      throw UsageError("unknown mode '" + std::string(mode) + "' (conn, pub, sub or snpub)");
+    constexpr Mode kModes[] = {Mode::Conn,  Mode::Pub,      Mode::Sub,
+                               Mode::SnPub, Mode::StompPub, Mode::StompSub};
+    const auto* known = std::find_if(std::begin(kModes), std::end(kModes),
+                                     [&](Mode candidate) { return mode == mode_name(candidate); });
+    if (known == std::end(kModes)) {
+      throw UsageError("unknown mode '" + std::string(mode) +
+                       "' (conn, pub, sub, snpub, stomppub or stompsub)");
     }
+    options.mode = *known;
     const auto all = specs();
     for (int i = 2; i < argc; ++i) {
       std::string_view arg = argv[i];

@@ -10,24 +10,28 @@
 
 namespace gatemq::bench {
 
-enum class Mode : std::uint8_t { Conn, Pub, Sub, SnPub };  // SnPub: MQTT-SN publishers, UDP
+// SnPub: MQTT-SN publishers over UDP; StompPub/StompSub: STOMP 1.2 clients over TCP.
+enum class Mode : std::uint8_t { Conn, Pub, Sub, SnPub, StompPub, StompSub };
 
 const char* mode_name(Mode mode);
+bool is_publisher(Mode mode);   // pub, snpub, stomppub
+bool is_subscriber(Mode mode);  // sub, stompsub
+bool is_stomp(Mode mode);
 
 struct Options {
   Mode mode = Mode::Conn;
 
   // Target and identity.
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;          // 0 until parsed: then 1883, or 1884 (MQTT-SN) when not given
+  std::uint16_t port = 0;          // 0 until parsed: then 1883, 1884 (MQTT-SN) or 61613 (STOMP)
   std::uint32_t count = 1;         // clients
   std::uint32_t start_number = 0;  // index of the first client (%i)
   std::string prefix;              // client id = prefix + index; default depends on the mode
   mqtt::ProtocolVersion version = mqtt::ProtocolVersion::v311;
   std::uint16_t keepalive = 300;
   bool clean = true;
-  std::optional<std::string> username;
-  std::optional<std::string> password;
+  std::optional<std::string> username;  // STOMP: login
+  std::optional<std::string> password;  // STOMP: passcode
 
   // Connection pacing.
   double conn_rate = 0;              // new connections per second, all threads; 0 = unlimited

@@ -152,9 +152,10 @@ void print_text(const nlohmann::ordered_json& s) {
   const auto& m = s["messages"];
   const auto& l = s["latency_us"];
   const auto mode = s["mode"].get<std::string>();
-  const auto protocol = mode == mode_name(Mode::SnPub)
-                            ? std::string("MQTT-SN 1.2")
-                            : "MQTT " + std::to_string(s["mqtt_version"].get<int>());
+  std::string protocol = "MQTT " + std::to_string(s["mqtt_version"].get<int>());
+  if (mode == mode_name(Mode::SnPub)) protocol = "MQTT-SN 1.2";
+  if (mode == mode_name(Mode::StompPub) || mode == mode_name(Mode::StompSub))
+    protocol = "STOMP 1.2";
   std::printf("%s against %s, %s, %u clients on %u threads, %.1f s\n", mode.c_str(),
               s["target"].get<std::string>().c_str(), protocol.c_str(),
               s["clients"].get<unsigned>(), s["threads"].get<unsigned>(),

@@ -6,6 +6,7 @@
 
 #include "bench/client.hpp"
 #include "bench/sn_client.hpp"
+#include "bench/stomp_client.hpp"
 
 namespace gatemq::bench {
 
@@ -33,6 +34,8 @@ Worker::Worker(const Options& options, const asio::ip::tcp::endpoint& target,
     const auto index = options.start_number + k;
     if (options.mode == Mode::SnPub) {
       clients_.push_back(std::make_unique<SnClient>(*this, index));
+    } else if (is_stomp(options.mode)) {
+      clients_.push_back(std::make_unique<StompClient>(*this, index));
     } else {
       clients_.push_back(std::make_unique<Client>(*this, index));
     }

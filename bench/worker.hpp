@@ -1,5 +1,5 @@
 // One I/O thread of the load generator: its own io_context, its share of the clients (index
-// k goes to thread k % threads; MQTT over TCP or, in snpub mode, MQTT-SN over UDP), the pacing of
+// k goes to thread k % threads; MQTT or STOMP over TCP, or MQTT-SN over UDP), the pacing of
 // their connects, a once-a-second tick for keep alive and handshake deadlines, and the statistics
 // those clients record.
 #pragma once

@@ -134,5 +134,38 @@ TEST(Options, SnPubErrors) {
   EXPECT_FALSE(parse({"sub", "--short-topic"}, code));
 }
 
+TEST(Options, StompModesDefaultToTheStompPortAndATopicDestination) {
+  int code = -1;
+  const auto pub = parse({"stomppub", "-c", "4", "-r", "0", "-u", "guest", "-P", "guest"}, code);
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(pub->mode, Mode::StompPub);
+  EXPECT_STREQ(mode_name(pub->mode), "stomppub");
+  EXPECT_TRUE(is_publisher(pub->mode) && is_stomp(pub->mode) && !is_subscriber(pub->mode));
+  EXPECT_EQ(pub->port, 61613);
+  EXPECT_EQ(pub->topic, "/topic/bench");
+  EXPECT_EQ(pub->username, "guest");
+  EXPECT_EQ(pub->password, "guest");
+
+  const auto sub = parse({"stompsub", "-t", "/topic/in.%i", "-p", "61000"}, code);
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(sub->mode, Mode::StompSub);
+  EXPECT_TRUE(is_subscriber(sub->mode) && is_stomp(sub->mode) && !is_publisher(sub->mode));
+  EXPECT_EQ(sub->port, 61000);
+  EXPECT_EQ(sub->topic, "/topic/in.%i");
+  EXPECT_TRUE(sub->prefix.starts_with("gatemq-bench-stompsub-"));
+}
+
+TEST(Options, StompErrors) {
+  int code = -1;
+  EXPECT_FALSE(parse({"stomppub", "-q", "1"}, code));  // SEND has no QoS
+  EXPECT_EQ(code, 2);
+  EXPECT_FALSE(parse({"stompsub", "-q", "1"}, code));
+  EXPECT_FALSE(parse({"stomppub", "--retain"}, code));
+  EXPECT_FALSE(parse({"stomppub", "-s", "7"}, code));  // no room for the send time stamp
+  EXPECT_FALSE(parse({"stomppub", "--topic-id", "3"}, code));
+  EXPECT_FALSE(parse({"stompx"}, code));
+}
+
 }  // namespace
 }  // namespace gatemq::bench

@@ -1,5 +1,5 @@
 """gatemq-bench (bench/) against the broker under test: it connects, publishes (over MQTT, and
-over MQTT-SN to gatemq's gateway), receives and prints a valid JSON summary. Counts only, never
+over MQTT-SN and STOMP to gatemq's gateways), receives and prints a valid JSON summary. Counts only, never
 timing: this runs on loaded CI machines.
 
 The binary is $GATEMQ_BENCH_BIN, or bench/gatemq-bench in the build directory that holds
@@ -35,9 +35,10 @@ def run_json(command, timeout=60):
     return json.loads(out.stdout)
 
 
-def start_subscribers(binary, broker, tmp_path, args):
+def start_subscribers(binary, broker, tmp_path, args, mode="sub"):
     ready = tmp_path / "ready"
-    process = subprocess.Popen([binary, "sub", "-p", str(broker.port), "--json", "--quiet",
+    port = broker.stomp_port if mode == "stompsub" else broker.port
+    process = subprocess.Popen([binary, mode, "-p", str(port), "--json", "--quiet",
                                 "--ready-file", str(ready)] + args,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
@@ -48,10 +49,10 @@ def start_subscribers(binary, broker, tmp_path, args):
     return process
 
 
-def run_with_subscribers(binary, broker, tmp_path, sub_args, publish):
+def run_with_subscribers(binary, broker, tmp_path, sub_args, publish, sub_mode="sub"):
     """Starts subscribers (sub_args), calls publish() once they are ready, then waits for the
     subscribers' summary; returns it with what publish() returned."""
-    sub = start_subscribers(binary, broker, tmp_path, sub_args)
+    sub = start_subscribers(binary, broker, tmp_path, sub_args, sub_mode)
     try:
         published = publish()
         stdout, stderr = sub.communicate(timeout=60)
@@ -87,6 +88,30 @@ def test_pub_sub_counts(broker, tmp_path, version, qos):
     assert received["messages"]["unstamped"] == 0
     assert received["latency_us"]["count"] == 600
     assert received["latency_us"]["p50"] <= received["latency_us"]["max"]
+    assert received["errors"]["protocol"] == 0
+
+
+@pytest.mark.gatemq_only
+def test_stomp_pub_sub_counts(broker, tmp_path):
+    # 2 STOMP subscribers on /topic/smoke, 3 STOMP publishers x 100 SENDs of 64 bytes (binary:
+    # the stamp, so content-length framing is exercised): each subscriber gets all 300.
+    binary = bench_binary()
+    received, pub = run_with_subscribers(
+        binary, broker, tmp_path, ["-c", "2", "-t", "/topic/smoke", "--expect", "600", "-d", "60"],
+        lambda: run_json([binary, "stomppub", "-p", str(broker.stomp_port), "--json", "--quiet",
+                          "-c", "3", "-t", "/topic/smoke", "-L", "100", "-u", "guest",
+                          "-P", "guest", "-d", "60"]),
+        sub_mode="stompsub")
+
+    assert pub["mode"] == "stomppub"
+    assert pub["connections"]["ready"] == 3
+    assert pub["messages"]["sent"] == 300
+    assert pub["errors"] == {"protocol": 0, "failed": 0, "disconnected": 0}
+    assert received["mode"] == "stompsub"
+    assert received["connections"]["ready"] == 2
+    assert received["messages"]["received"] == 600
+    assert received["messages"]["unstamped"] == 0
+    assert received["latency_us"]["count"] == 600
     assert received["errors"]["protocol"] == 0
 
 
