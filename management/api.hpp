@@ -29,7 +29,7 @@ struct GatewayView {
   std::shared_ptr<const gateway::GatewayStats> stats;
 };
 
-// What the API can change on the running node, supplied by the server (core/app) so the API
+// What the API can change on the running node, supplied by the server (app/) so the API
 // holds no pointer into auth or logging. Each is safe to call from the HTTP threads; an empty
 // function means the action is not available and its endpoint answers 404.
 // A compiled-in module as `plugins list` shows it: every gateway, running or turned off.

@@ -274,7 +274,7 @@ struct LogSettings {
   bool operator==(const LogSettings&) const = default;
 };
 
-// os_mon.* — when the OS monitor (core/app/os_monitor) raises and clears its alarms. The
+// os_mon.* — when the OS monitor (app/os_monitor) raises and clears its alarms. The
 // watermarks are percentages (80 means 80%).
 struct OsMonitorSettings {
   Millis cpu_check_interval{60000};

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/app/home_directory.hpp"
-#include "core/app/logging.hpp"
-#include "core/app/server.hpp"
+#include "app/home_directory.hpp"
+#include "app/logging.hpp"
+#include "app/server.hpp"
 #include "core/config/config.hpp"
 #include "core/gateway/gateway.hpp"
 #include "management/ctl.hpp"

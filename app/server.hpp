@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/app/os_monitor.hpp"
-#include "core/app/trace_sink.hpp"
+#include "app/os_monitor.hpp"
+#include "app/trace_sink.hpp"
 #include "core/auth/access_control.hpp"
 #include "core/broker/broker.hpp"
 #include "core/broker/sys_publisher.hpp"

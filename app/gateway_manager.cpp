@@ -1,4 +1,4 @@
-#include "core/app/gateway_manager.hpp"
+#include "app/gateway_manager.hpp"
 
 #include <spdlog/spdlog.h>
 

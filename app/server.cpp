@@ -1,12 +1,12 @@
-#include "core/app/server.hpp"
+#include "app/server.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <filesystem>
 
-#include "core/app/gateway_manager.hpp"
-#include "core/app/logging.hpp"
+#include "app/gateway_manager.hpp"
+#include "app/logging.hpp"
 #include "core/config/config.hpp"
 #include "core/mqtt/reason_code.hpp"
 #include "core/net/mqtt_listener.hpp"
