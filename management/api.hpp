@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/broker/broker.hpp"
-#include "core/gateway/gateway.hpp"
+#include "core/plugin/plugin.hpp"
 #include "management/router.hpp"
 
 namespace gatemq::management {
@@ -22,21 +22,20 @@ struct ListenerView {
   std::function<std::uint64_t()> current_conns;  // live connections now
 };
 
-// One running gateway: its name is also the `protocol` of its clients.
+// One loaded gateway: its name is also the `protocol` of its clients.
 struct GatewayView {
-  std::string name;
+  std::string name;    // "stomp"
+  std::string plugin;  // "emqx_stomp"
   std::vector<std::string> listeners;
-  std::shared_ptr<const gateway::GatewayStats> stats;
+  std::vector<std::pair<std::string, std::uint64_t>> counters;  // clients, connects, ...
 };
 
-// What the API can change on the running node, supplied by the server (core/app) so the API
-// holds no pointer into auth or logging. Each is safe to call from the HTTP threads; an empty
-// function means the action is not available and its endpoint answers 404.
-// A compiled-in module as `plugins list` shows it: every gateway, running or turned off.
+// A compiled-in plugin as `plugins list` shows it, loaded or not.
 struct PluginView {
-  std::string name;
+  std::string name;  // "emqx_stomp"
   std::string description;
-  bool active = false;
+  std::string type;     // "protocol", "auth", ...
+  bool active = false;  // loaded
 };
 
 // One running trace: the log lines mentioning a client id or a topic, copied to a file.
@@ -47,6 +46,9 @@ struct TraceView {
   std::string level;  // the lowest level copied: "debug", "info", ...
 };
 
+// What the API can change on the running node, supplied by the server (app/) so the API
+// holds no pointer into auth or logging. Each is safe to call from the HTTP threads; an empty
+// function means the action is not available and its endpoint answers 404.
 struct AdminActions {
   // Re-reads acl_file and empties every ACL cache; returns the rule count. Throws
   // std::runtime_error naming the file (line) and keeps the old rules on a bad file.
@@ -63,9 +65,9 @@ struct AdminActions {
   std::function<void(const TraceView&)> start_trace;
   std::function<bool(const std::string& kind, const std::string& name)> stop_trace;
   std::function<std::vector<TraceView>()> traces;
-  // Plugins (the gateways) on the running node. Each throws std::invalid_argument (no such
-  // plugin), std::logic_error (already running / not running), config::ConfigError or
-  // std::runtime_error (its section, an address in use), changing nothing then.
+  // Plugins on the running node. Each throws plugin::NotFound, plugin::AlreadyLoaded /
+  // plugin::NotLoaded, config::ConfigError or std::runtime_error (its section, an address in
+  // use), changing nothing then.
   std::function<void(const std::string& name)> load_plugin;
   std::function<void(const std::string& name)> unload_plugin;
   std::function<void(const std::string& name)> reload_plugin;
@@ -75,7 +77,7 @@ struct ApiContext {
   broker::Broker* broker = nullptr;  // null only where routes are listed, never called
   std::string version;
   std::vector<ListenerView> listeners;
-  // Gateways come and go (plugins load/unload): asked for each request.
+  // Plugins and with them gateways come and go (load/unload): asked for each request.
   std::function<std::vector<GatewayView>()> gateways;
   std::function<std::vector<PluginView>()> plugins;
   std::uint64_t max_row_limit = 10000;  // management.max_row_limit

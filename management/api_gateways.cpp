@@ -14,17 +14,12 @@ GatewayView find_gateway(const ApiContext& context, const std::string& name) {
 }
 
 Json gateway_json(const GatewayView& gateway) {
-  const auto& stats = *gateway.stats;
-  return Json{{"name", gateway.name},
-              {"status", "running"},
-              {"listeners", gateway.listeners},
-              {"clients", stats.clients.load()},
-              {"connects", stats.connects.load()},
-              {"auth_failures", stats.auth_failures.load()},
-              {"messages_up", stats.messages_up.load()},
-              {"messages_down", stats.messages_down.load()},
-              {"messages_dropped", stats.messages_dropped.load()},
-              {"malformed", stats.malformed.load()}};
+  Json json{{"name", gateway.name},
+            {"plugin", gateway.plugin},
+            {"status", "running"},
+            {"listeners", gateway.listeners}};
+  for (const auto& [counter, value] : gateway.counters) json[counter] = value;
+  return json;
 }
 
 // The gateway's client, connected or with a session; 404/112 otherwise.
@@ -43,7 +38,7 @@ Json plugin_json(const ApiContext& context, const PluginView& plugin) {
               {"version", context.version},
               {"description", plugin.description},
               {"active", plugin.active},
-              {"type", "protocol"}};
+              {"type", plugin.type}};
 }
 
 Json plugin_list(const ApiContext& context) {
@@ -52,7 +47,8 @@ Json plugin_list(const ApiContext& context) {
   return list;
 }
 
-// Runs one of the plugin actions and maps its exceptions to the seed's error codes.
+// Runs one of the plugin actions and maps its exceptions to the seed's error codes: 110 "plugin
+// has been loaded", 111 "plugin has been unloaded"; an unknown name is a 404.
 Response change_plugin(const ApiContext& context, const std::string& action,
                        const std::string& name) {
   const auto& run = action == "load"     ? context.admin.load_plugin
@@ -61,10 +57,12 @@ Response change_plugin(const ApiContext& context, const std::string& action,
   if (!run) throw ApiError(404, ErrorCode::Unknown, "plugins " + action + " is not available");
   try {
     run(name);
-  } catch (const std::invalid_argument& e) {
+  } catch (const plugin::NotFound& e) {
     throw ApiError(404, ErrorCode::Unknown, e.what());
-  } catch (const std::logic_error& e) {
-    throw ApiError(400, ErrorCode::Unknown, e.what());
+  } catch (const plugin::AlreadyLoaded& e) {
+    throw ApiError(400, ErrorCode::PluginLoaded, e.what());
+  } catch (const plugin::NotLoaded& e) {
+    throw ApiError(400, ErrorCode::PluginUnloaded, e.what());
   } catch (const std::exception& e) {
     throw ApiError(400, ErrorCode::Unknown, "plugins " + action + " " + name + ": " + e.what());
   }
@@ -75,13 +73,13 @@ Response change_plugin(const ApiContext& context, const std::string& action,
 
 void register_gateway_api(Router& router, const ApiContext& context) {
   const auto* c = &context;
-  // Gateways are gatemq's plugins: compiled in, on or off by `<gateway>.enable` at start-up,
-  // loaded, unloaded or reloaded (section read again) while the node runs.
-  router.add(
-      "GET", "/plugins", "Compiled-in plugins (the gateways), every node", [c](const Request&) {
-        return ok(Json::array(
-            {Json{{"node", c->broker->settings().node.name}, {"plugins", plugin_list(*c)}}}));
-      });
+  // Plugins (core/plugin/plugin.hpp): compiled in, loaded at start-up from plugins.loaded_file
+  // (or by their `enable` key without one), loaded, unloaded or reloaded (section read again)
+  // while the node runs.
+  router.add("GET", "/plugins", "Compiled-in plugins, every node", [c](const Request&) {
+    return ok(Json::array(
+        {Json{{"node", c->broker->settings().node.name}, {"plugins", plugin_list(*c)}}}));
+  });
   router.add("GET", "/nodes/{node}/plugins", "Compiled-in plugins of a node",
              [c](const Request& r) {
                require_node(*c, r.param("node"));

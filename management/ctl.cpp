@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "management/ctl_format.hpp"
+#include "management/envelope.hpp"
 
 namespace gatemq::management::ctl {
 
@@ -25,8 +26,8 @@ const char* const kUsage =
     "  banned list|add <as> <who> [<seconds>] [<reason>]|del <as> <who>\n"
     "  gateways list|clients <name>         gateways and their clients\n"
     "  gateways show|kick <name> <id>       one gateway client\n"
-    "  plugins list                         compiled-in plugins (the gateways)\n"
-    "  plugins load|unload|reload <name>    start, stop, or restart one with its section re-read\n"
+    "  plugins list                         compiled-in plugins (emqx_stomp, ...), loaded or not\n"
+    "  plugins load|unload|reload <name>    start, stop, or restart one with its file re-read\n"
     "  alarms list                          active alarms\n"
     "  acl reload                           re-read acl_file\n"
     "  acl cache-clean all|<id>             empty ACL caches\n"
@@ -91,8 +92,10 @@ class Api {
     if (result->status == 401) {
       throw Failure("management API refused the credentials: " + envelope.value("message", ""));
     }
+    last_status_ = result->status;
     return envelope;
   }
+  int last_status() const { return last_status_; }
 
   Json data(const std::string& path) {
     auto envelope = call("GET", path);
@@ -117,7 +120,17 @@ class Api {
  private:
   Target target_;
   httplib::Client client_;
+  int last_status_ = 0;
 };
+
+// The reason upstream's ctl prints after "Load plugin X error: " for the seed's answers.
+std::string plugin_error_reason(int status, const Json& envelope) {
+  const auto code = envelope.value("code", -1);
+  if (code == static_cast<int>(ErrorCode::PluginLoaded)) return "already_started";
+  if (code == static_cast<int>(ErrorCode::PluginUnloaded)) return "not_started";
+  if (status == 404 && code == static_cast<int>(ErrorCode::Unknown)) return "not_found";
+  return envelope.value("message", "failed");
+}
 
 using Args = std::vector<std::string>;
 
@@ -290,11 +303,13 @@ void run_command(Api& api, const Args& a, std::ostream& out) {
       const auto& name = arg(a, 2);
       const auto envelope = api.call("PUT", "/plugins/" + encode(name) + "/" + sub, "{}");
       if (envelope.value("code", -1) != 0) {
-        // The seed's wording: "Load plugin X error: ..."
+        // The seed's wording: "Load plugin X error: not_found."
         auto verb = sub;
         verb[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(verb[0])));
-        throw Failure(verb + " plugin " + name + " error: " + envelope.value("message", "failed"));
+        throw Failure(verb + " plugin " + name +
+                      " error: " + plugin_error_reason(api.last_status(), envelope) + ".");
       }
+      if (sub == "load") out << "Start apps: [" << name << "]\n";
       out << "Plugin " << name << " " << sub << "ed successfully.\n";
     } else {
       throw Usage("unknown plugins command");

@@ -23,7 +23,9 @@ enum class ErrorCode : int {
   MissingParameter = 107,
   ParameterType = 108,
   NotJson = 109,
-  NotOnline = 112,  // "user is not online": no such client
+  PluginLoaded = 110,    // "plugin has been loaded": load of a loaded plugin
+  PluginUnloaded = 111,  // "plugin has been unloaded": unload of a plugin not loaded
+  NotOnline = 112,       // "user is not online": no such client
 };
 
 struct Response {

@@ -52,7 +52,7 @@ case "${1:-}" in
     shift
     install_packages "${BUILD_PACKAGES[@]}"
     build build -DGATEMQ_TESTS=OFF
-    exec build/core/app/gatemq "$@"
+    exec build/app/gatemq "$@"
     ;;
   test)
     install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"

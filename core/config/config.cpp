@@ -24,6 +24,8 @@ constexpr std::string_view kEnvironmentPrefix = "GATEMQ_";
 
 using Entry = RawEntry;
 
+// Where the plugins' section files are (the seed's key), and its older gatemq spelling.
+constexpr std::string_view kPluginsEtcDir = "plugins.etc_dir";
 constexpr std::string_view kGatewayEtcDir = "gateway.etc_dir";
 
 // listener.<kind>.*, in the order Settings::listeners keeps them.
@@ -255,7 +257,8 @@ class Builder {
         return;
       }
     }
-    if (key == kGatewayEtcDir) return;  // used while reading, see load_settings()
+    // Used while reading, see load_settings().
+    if (key == kPluginsEtcDir || key == kGatewayEtcDir) return;
     if (auto setter = keys::global_setter(key)) return setter(settings_, entry.value);
     if (key.starts_with("auth.user.")) return set_credential(users_, "username", entry, 10);
     if (key.starts_with("auth.client.")) return set_credential(clients_, "clientid", entry, 12);
@@ -417,11 +420,13 @@ Settings load_settings(const std::optional<std::filesystem::path>& file,
   if (!file) return parse_settings("", "defaults", environment, sections);
   const auto text = read_file(*file, true);
   auto main_entries = read_entries(*text, file->string());
-  // Section files (etc/gateways/<name>.conf next to the main file, or in gateway.etc_dir) come
+  // Section files (etc/plugins/<plugin>.conf next to the main file, or in plugins.etc_dir) come
   // first, so the main file and then the environment override them.
-  std::filesystem::path etc_dir = file->parent_path() / "gateways";
+  std::filesystem::path etc_dir = file->parent_path() / "plugins";
   for (const auto& entry : main_entries) {
-    if (entry.key == kGatewayEtcDir) etc_dir = std::string(values::trim(entry.value));
+    if (entry.key == kPluginsEtcDir || entry.key == kGatewayEtcDir) {
+      etc_dir = std::string(values::trim(entry.value));
+    }
   }
   std::vector<Entry> entries;
   for (const auto& section : sections) {

@@ -24,12 +24,13 @@ using Environment = std::map<std::string, std::string>;
 // The GATEMQ_* variables of this process.
 Environment process_environment();
 
-// A configuration section owned by a module outside the core settings (a gateway): keys starting
+// A configuration section owned by a module outside the core settings (a plugin): keys starting
 // with `key_prefix` are collected into Settings::section_entries for that module to read and
-// check, from `<gateway.etc_dir>/<name>.conf` (default: the gateways/ folder next to the main
-// file), then from the main file, then from the environment.
+// check, from `<plugins.etc_dir>/<name>.conf` (default: the plugins/ folder next to the main
+// file; `gateway.etc_dir` is the older name of the key), then from the main file, then from the
+// environment.
 struct SectionSpec {
-  std::string name;        // "tcp", "mqtt-sn"
+  std::string name;        // "emqx_tcp", "emqx_sn": the plugin, and its file's name
   std::string key_prefix;  // "tcp.", "mqtt.sn."
 };
 

@@ -307,6 +307,11 @@ const SetterMap<Settings>& global_setters() {
        [](auto& g, auto s) { g.os_mon.sysmem_high_watermark = v::percentage(s); }},
       {"os_mon.procmem_high_watermark",
        [](auto& g, auto s) { g.os_mon.procmem_high_watermark = v::percentage(s); }},
+      {"plugins.loaded_file",
+       [](auto& g, auto s) {
+         g.plugins.loaded_file = text(s);
+         if (g.plugins.loaded_file.empty()) throw std::invalid_argument("a file name");
+       }},
       {"management.listener.http",
        [](auto& g, auto s) {
          if (v::trim(s) == "off") {

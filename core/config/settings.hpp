@@ -274,7 +274,7 @@ struct LogSettings {
   bool operator==(const LogSettings&) const = default;
 };
 
-// os_mon.* — when the OS monitor (core/app/os_monitor) raises and clears its alarms. The
+// os_mon.* — when the OS monitor (app/os_monitor) raises and clears its alarms. The
 // watermarks are percentages (80 means 80%).
 struct OsMonitorSettings {
   Millis cpu_check_interval{60000};
@@ -299,6 +299,17 @@ struct ManagementSettings {
   bool operator==(const ManagementSettings&) const = default;
 };
 
+// plugins.* — where the plugins' files are. plugins.etc_dir (their sections) is read while the
+// files are read (config::load_settings) and not kept here.
+struct PluginsSettings {
+  // The plugins loaded at start-up, "name." per line, rewritten by every load and unload; while
+  // it does not exist, the plugins whose section does not say `enable = off` are loaded.
+  // Relative to the node's working directory, as in the seed.
+  std::string loaded_file = "data/loaded_plugins";
+
+  bool operator==(const PluginsSettings&) const = default;
+};
+
 struct Settings {
   NodeSettings node;
   // tcp:external on 0.0.0.0:1883, tcp:internal on 127.0.0.1:11883, ssl:external on 8883,
@@ -321,8 +332,9 @@ struct Settings {
   ModuleSettings modules;
   ManagementSettings management;
   OsMonitorSettings os_mon;
+  PluginsSettings plugins;
   // Keys the seed documents that this build accepts but does not act on yet ("file:line key").
-  // Keys of sections owned by gateways (see config::SectionSpec), in the order they apply.
+  // Keys of sections owned by plugins (see config::SectionSpec), in the order they apply.
   std::vector<RawEntry> section_entries;
   std::vector<std::string> ignored_keys;
 

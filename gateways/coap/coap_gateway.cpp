@@ -30,10 +30,14 @@ std::vector<std::string> CoapGateway::listener_descriptions() const {
   return {server_->description()};
 }
 
-GatewayDescriptor describe() {
-  return GatewayDescriptor{
-      "coap", "coap.",
-      [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
+plugin::Descriptor describe() {
+  return plugin::Descriptor{
+      "emqx_coap",
+      plugin::Kind::Gateway,
+      "CoAP Gateway",
+      "coap.",
+      {"coap"},
+      [](broker::Broker& broker, plugin::PluginConfig& config) -> std::unique_ptr<Gateway> {
         auto settings = read_settings(config, broker.settings());
         if (!settings) return nullptr;
         return std::make_unique<CoapGateway>(broker, std::move(*settings));

@@ -29,6 +29,6 @@ class CoapGateway final : public Gateway {
   std::shared_ptr<CoapServer> server_;
 };
 
-GatewayDescriptor describe();
+plugin::Descriptor describe();
 
 }  // namespace gatemq::gateway::coap

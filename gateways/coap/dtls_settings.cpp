@@ -6,13 +6,14 @@ namespace gatemq::gateway::coap {
 
 namespace {
 
-std::string key_name(GatewayConfig& config, std::string_view key) {
+std::string key_name(plugin::PluginConfig& config, std::string_view key) {
   return config.prefix() + std::string(key);
 }
 
 }  // namespace
 
-std::vector<ExtraEndpoint> read_extra_endpoints(GatewayConfig& config, std::string_view group) {
+std::vector<ExtraEndpoint> read_extra_endpoints(plugin::PluginConfig& config,
+                                                std::string_view group) {
   std::vector<ExtraEndpoint> endpoints;
   for (unsigned n = 1;; ++n) {
     const auto key = std::string(group) + "." + std::to_string(n);
@@ -23,7 +24,7 @@ std::vector<ExtraEndpoint> read_extra_endpoints(GatewayConfig& config, std::stri
   }
 }
 
-std::optional<DtlsSettings> read_dtls_settings(GatewayConfig& config, const DtlsKeys& keys,
+std::optional<DtlsSettings> read_dtls_settings(plugin::PluginConfig& config, const DtlsKeys& keys,
                                                const config::Settings& broker_settings) {
   DtlsSettings dtls;
   dtls.keyfile = config.text(keys.keyfile, "");
@@ -38,7 +39,7 @@ std::optional<DtlsSettings> read_dtls_settings(GatewayConfig& config, const Dtls
   if (!keys.extra_endpoints.empty()) {
     dtls.extra_endpoints = read_extra_endpoints(config, keys.extra_endpoints);
   }
-  std::optional<GatewayConfig::Address> address;
+  std::optional<plugin::PluginConfig::Address> address;
   if (config.has(keys.port)) address = config.listen_address(keys.port, "0");
   const bool port_off = config.has(keys.port) && !address;  // `off` wins over a certfile
   const bool enabled = !port_off && (address || (keys.certfile_enables && !dtls.certfile.empty()));

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/config/settings.hpp"
-#include "core/gateway/gateway_config.hpp"
+#include "core/plugin/plugin_config.hpp"
 
 namespace gatemq::gateway::coap {
 
@@ -48,12 +48,13 @@ struct DtlsKeys {
 };
 
 // `<group>.1`, `<group>.2`, ... up to the first missing number; a key beyond a gap is left
-// unread, so GatewayConfig::finish() names it. Throws config::ConfigError.
-std::vector<ExtraEndpoint> read_extra_endpoints(GatewayConfig& config, std::string_view group);
+// unread, so plugin::PluginConfig::finish() names it. Throws config::ConfigError.
+std::vector<ExtraEndpoint> read_extra_endpoints(plugin::PluginConfig& config,
+                                                std::string_view group);
 
 // nullopt when DTLS is off. DTLS needs a certificate and key, or the broker's PSK table
 // (psk.file.path), or both. Throws config::ConfigError naming the key.
-std::optional<DtlsSettings> read_dtls_settings(GatewayConfig& config, const DtlsKeys& keys,
+std::optional<DtlsSettings> read_dtls_settings(plugin::PluginConfig& config, const DtlsKeys& keys,
                                                const config::Settings& broker_settings);
 
 }  // namespace gatemq::gateway::coap

@@ -1,6 +1,6 @@
-// Entry point the executable's generated gateway list calls.
+// Entry point the executable's generated plugin list calls.
 #include "gateways/coap/coap_gateway.hpp"
 
-gatemq::gateway::GatewayDescriptor gatemq_describe_coap_gateway() {
+gatemq::plugin::Descriptor gatemq_describe_emqx_coap_plugin() {
   return gatemq::gateway::coap::describe();
 }

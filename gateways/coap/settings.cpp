@@ -7,7 +7,7 @@ namespace gatemq::gateway::coap {
 
 namespace {
 
-QosPolicy read_qos(GatewayConfig& config, std::string_view key) {
+QosPolicy read_qos(plugin::PluginConfig& config, std::string_view key) {
   const auto text = config.text(key, "coap");
   if (text == "coap") return {};
   if (auto qos = parse_qos(text)) return {false, *qos};
@@ -27,7 +27,7 @@ constexpr DtlsKeys kDtlsKeys{.port = "dtls.port",
 
 }  // namespace
 
-std::optional<CoapSettings> read_settings(GatewayConfig& config,
+std::optional<CoapSettings> read_settings(plugin::PluginConfig& config,
                                           const config::Settings& broker_settings) {
   CoapSettings settings;
   const bool enabled = config.boolean("enable", true);

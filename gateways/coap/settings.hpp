@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/config/settings.hpp"
-#include "core/gateway/gateway_config.hpp"
+#include "core/plugin/plugin_config.hpp"
 #include "gateways/coap/dtls_settings.hpp"
 
 namespace gatemq::gateway::coap {
@@ -46,7 +46,7 @@ struct CoapSettings {
 };
 
 // Reads the section; nullopt when `coap.enable = off`. Throws config::ConfigError.
-std::optional<CoapSettings> read_settings(GatewayConfig& config,
+std::optional<CoapSettings> read_settings(plugin::PluginConfig& config,
                                           const config::Settings& broker_settings);
 
 }  // namespace gatemq::gateway::coap

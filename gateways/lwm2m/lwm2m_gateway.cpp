@@ -57,7 +57,7 @@ void Lwm2mGateway::close_connections(std::uint8_t) {
   server_->close_connections();
 }
 
-std::vector<std::string> Lwm2mGateway::apply_live(GatewayConfig& config) {
+std::vector<std::string> Lwm2mGateway::apply_live(plugin::PluginConfig& config) {
   auto settings = read_settings(config, broker_.settings());
   if (!settings) return {};  // `enable` matters at start-up and load only
   auto fresh = load_definitions(settings->xml_dir);
@@ -70,10 +70,14 @@ std::vector<std::string> Lwm2mGateway::listener_descriptions() const {
   return {server_->description()};
 }
 
-GatewayDescriptor describe() {
-  return GatewayDescriptor{
-      "lwm2m", "lwm2m.",
-      [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
+plugin::Descriptor describe() {
+  return plugin::Descriptor{
+      "emqx_lwm2m",
+      plugin::Kind::Gateway,
+      "LwM2M 1.0/1.1 Gateway",
+      "lwm2m.",
+      {"lwm2m"},
+      [](broker::Broker& broker, plugin::PluginConfig& config) -> std::unique_ptr<Gateway> {
         auto settings = read_settings(config, broker.settings());
         if (!settings) return nullptr;
         auto registry = load_definitions(settings->xml_dir);

@@ -26,7 +26,7 @@ class Lwm2mGateway final : public Gateway {
   void close_connections(std::uint8_t reason_code) override;
   // Reads lwm2m.xml_dir again: definitions added, changed or removed there apply to the next
   // command and answer, without dropping a device. Other lwm2m keys need `plugins reload`.
-  std::vector<std::string> apply_live(GatewayConfig& config) override;
+  std::vector<std::string> apply_live(plugin::PluginConfig& config) override;
   std::vector<std::string> listener_descriptions() const override;
   std::shared_ptr<const GatewayStats> stats() const override { return stats_; }
 
@@ -37,6 +37,6 @@ class Lwm2mGateway final : public Gateway {
   std::shared_ptr<Lwm2mServer> server_;
 };
 
-GatewayDescriptor describe();
+plugin::Descriptor describe();
 
 }  // namespace gatemq::gateway::lwm2m

@@ -1,6 +1,6 @@
-// Entry point the executable's generated gateway list calls.
+// Entry point the executable's generated plugin list calls.
 #include "gateways/lwm2m/lwm2m_gateway.hpp"
 
-gatemq::gateway::GatewayDescriptor gatemq_describe_lwm2m_gateway() {
+gatemq::plugin::Descriptor gatemq_describe_emqx_lwm2m_plugin() {
   return gatemq::gateway::lwm2m::describe();
 }

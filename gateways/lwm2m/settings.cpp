@@ -13,19 +13,20 @@ namespace gatemq::gateway::lwm2m {
 
 namespace {
 
-std::chrono::seconds read_seconds(GatewayConfig& config, std::string_view key,
+std::chrono::seconds read_seconds(plugin::PluginConfig& config, std::string_view key,
                                   std::chrono::seconds fallback) {
   return std::chrono::duration_cast<std::chrono::seconds>(config.duration(key, fallback));
 }
 
-std::string read_topic(GatewayConfig& config, std::string_view key, const std::string& fallback) {
+std::string read_topic(plugin::PluginConfig& config, std::string_view key,
+                       const std::string& fallback) {
   auto topic = config.text(key, fallback);
   if (topic.empty()) config.bad_value(key, topic, "a topic");
   return topic;
 }
 
 // off | on | "/3/0,/3303" (a comma-separated list of LwM2M paths).
-void read_auto_observe(GatewayConfig& config, Lwm2mSettings& settings) {
+void read_auto_observe(plugin::PluginConfig& config, Lwm2mSettings& settings) {
   const auto text = config.text("auto_observe", "off");
   if (text == "off" || text == "false") return;
   if (text == "on" || text == "true") {
@@ -68,7 +69,7 @@ std::uint16_t Lwm2mSettings::format_for(std::string_view lwm2m_version) const {
   return lwm2m_version == "1.0" ? content_format::kOmaTlv : default_format_1_1;
 }
 
-std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
+std::optional<Lwm2mSettings> read_settings(plugin::PluginConfig& config,
                                            const config::Settings& broker_settings) {
   Lwm2mSettings settings;
   const bool enabled = config.boolean("enable", true);

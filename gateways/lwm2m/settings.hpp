@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/config/settings.hpp"
-#include "core/gateway/gateway_config.hpp"
+#include "core/plugin/plugin_config.hpp"
 #include "gateways/coap/dtls_settings.hpp"
 #include "gateways/lwm2m/content.hpp"
 
@@ -65,7 +65,7 @@ struct Lwm2mSettings {
 std::filesystem::path default_xml_dir();
 
 // Reads the section; nullopt when `lwm2m.enable = off`. Throws config::ConfigError.
-std::optional<Lwm2mSettings> read_settings(GatewayConfig& config,
+std::optional<Lwm2mSettings> read_settings(plugin::PluginConfig& config,
                                            const config::Settings& broker_settings);
 
 }  // namespace gatemq::gateway::lwm2m

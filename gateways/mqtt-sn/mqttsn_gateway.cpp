@@ -32,10 +32,14 @@ std::vector<std::string> MqttSnGateway::listener_descriptions() const {
   return {endpoint_->description()};
 }
 
-GatewayDescriptor describe() {
-  return GatewayDescriptor{
-      "mqtt-sn", "mqtt.sn.",
-      [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
+plugin::Descriptor describe() {
+  return plugin::Descriptor{
+      "emqx_sn",
+      plugin::Kind::Gateway,
+      "MQTT-SN 1.2 Gateway",
+      "mqtt.sn.",
+      {"mqtt-sn"},
+      [](broker::Broker& broker, plugin::PluginConfig& config) -> std::unique_ptr<Gateway> {
         auto settings = read_settings(config, broker.settings());
         if (!settings) return nullptr;
         return std::make_unique<MqttSnGateway>(broker, std::move(*settings));

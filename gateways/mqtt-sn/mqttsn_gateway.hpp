@@ -29,6 +29,6 @@ class MqttSnGateway final : public Gateway {
   std::shared_ptr<UdpEndpoint> endpoint_;
 };
 
-GatewayDescriptor describe();
+plugin::Descriptor describe();
 
 }  // namespace gatemq::gateway::mqttsn

@@ -1,6 +1,6 @@
-// Entry point the executable's generated gateway list calls.
+// Entry point the executable's generated plugin list calls.
 #include "gateways/mqtt-sn/mqttsn_gateway.hpp"
 
-gatemq::gateway::GatewayDescriptor gatemq_describe_mqttsn_gateway() {
+gatemq::plugin::Descriptor gatemq_describe_emqx_sn_plugin() {
   return gatemq::gateway::mqttsn::describe();
 }

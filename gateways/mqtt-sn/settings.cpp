@@ -7,7 +7,7 @@ namespace gatemq::gateway::mqttsn {
 
 namespace {
 
-std::shared_ptr<const PredefinedTopics> read_predefined(GatewayConfig& config) {
+std::shared_ptr<const PredefinedTopics> read_predefined(plugin::PluginConfig& config) {
   auto topics = std::make_shared<PredefinedTopics>();
   // The seed's `predefined.topic.0 = reserved`: id 0 is never a topic id.
   if (config.has("predefined.topic.0")) config.ignore("predefined.topic.0");
@@ -29,7 +29,7 @@ std::shared_ptr<const PredefinedTopics> read_predefined(GatewayConfig& config) {
 
 }  // namespace
 
-std::optional<MqttSnSettings> read_settings(GatewayConfig& config,
+std::optional<MqttSnSettings> read_settings(plugin::PluginConfig& config,
                                             const config::Settings& broker_settings) {
   MqttSnSettings settings;
   const bool enabled = config.boolean("enable", true);

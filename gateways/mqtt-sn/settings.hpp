@@ -10,7 +10,7 @@
 #include <string>
 
 #include "core/config/settings.hpp"
-#include "core/gateway/gateway_config.hpp"
+#include "core/plugin/plugin_config.hpp"
 #include "gateways/mqtt-sn/topic_registry.hpp"
 
 namespace gatemq::gateway::mqttsn {
@@ -37,7 +37,7 @@ struct MqttSnSettings {
 };
 
 // Reads the section; nullopt when `mqtt.sn.enable = off`. Throws config::ConfigError.
-std::optional<MqttSnSettings> read_settings(GatewayConfig& config,
+std::optional<MqttSnSettings> read_settings(plugin::PluginConfig& config,
                                             const config::Settings& broker_settings);
 
 }  // namespace gatemq::gateway::mqttsn

@@ -1,6 +1,6 @@
-// Entry point the executable's generated gateway list calls.
+// Entry point the executable's generated plugin list calls.
 #include "gateways/stomp/stomp_gateway.hpp"
 
-gatemq::gateway::GatewayDescriptor gatemq_describe_stomp_gateway() {
+gatemq::plugin::Descriptor gatemq_describe_emqx_stomp_plugin() {
   return gatemq::gateway::stomp::describe();
 }

@@ -2,7 +2,7 @@
 
 namespace gatemq::gateway::stomp {
 
-std::optional<StompGatewaySettings> read_settings(GatewayConfig& config) {
+std::optional<StompGatewaySettings> read_settings(plugin::PluginConfig& config) {
   StompGatewaySettings settings;
   const bool enabled = config.boolean("enable", true);
   settings.default_login = config.text("default_user.login", settings.default_login);
@@ -55,10 +55,14 @@ net::ConnectionFactory StompGateway::connection_factory(const config::ListenerSe
   };
 }
 
-GatewayDescriptor describe() {
-  return GatewayDescriptor{
-      "stomp", "stomp.",
-      [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
+plugin::Descriptor describe() {
+  return plugin::Descriptor{
+      "emqx_stomp",
+      plugin::Kind::Gateway,
+      "STOMP 1.0/1.1/1.2 Gateway",
+      "stomp.",
+      {"stomp"},
+      [](broker::Broker& broker, plugin::PluginConfig& config) -> std::unique_ptr<Gateway> {
         auto settings = read_settings(config);
         if (!settings) return nullptr;
         return std::make_unique<StompGateway>(broker, std::move(*settings));

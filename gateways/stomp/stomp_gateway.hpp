@@ -11,7 +11,7 @@
 namespace gatemq::gateway::stomp {
 
 // Reads the `stomp.` section; nullopt when `stomp.enable = off`.
-std::optional<StompGatewaySettings> read_settings(GatewayConfig& config);
+std::optional<StompGatewaySettings> read_settings(plugin::PluginConfig& config);
 
 class StompGateway final : public StreamGateway {
  public:
@@ -23,6 +23,6 @@ class StompGateway final : public StreamGateway {
   StompGatewaySettings settings_;
 };
 
-GatewayDescriptor describe();
+plugin::Descriptor describe();
 
 }  // namespace gatemq::gateway::stomp

@@ -1,6 +1,6 @@
-// Entry point the executable's generated gateway list calls.
+// Entry point the executable's generated plugin list calls.
 #include "gateways/tcp/tcp_gateway.hpp"
 
-gatemq::gateway::GatewayDescriptor gatemq_describe_tcp_gateway() {
+gatemq::plugin::Descriptor gatemq_describe_emqx_tcp_plugin() {
   return gatemq::gateway::tcp::describe();
 }

@@ -2,7 +2,7 @@
 
 namespace gatemq::gateway::tcp {
 
-std::optional<TcpGatewaySettings> read_settings(GatewayConfig& config) {
+std::optional<TcpGatewaySettings> read_settings(plugin::PluginConfig& config) {
   TcpGatewaySettings settings;
   const bool enabled = config.boolean("enable", true);
   auto& topics = settings.topics;
@@ -33,7 +33,7 @@ TcpGateway::TcpGateway(broker::Broker& broker, TcpGatewaySettings settings)
       settings_(std::move(settings)),
       topics_(std::make_shared<LiveTopics>(settings_.topics)) {}
 
-std::vector<std::string> TcpGateway::apply_live(GatewayConfig& config) {
+std::vector<std::string> TcpGateway::apply_live(plugin::PluginConfig& config) {
   auto fresh = read_settings(config);
   if (!fresh) return {};  // `enable` matters at start-up and load only
   const auto current = topics_->get();
@@ -63,9 +63,14 @@ net::ConnectionFactory TcpGateway::connection_factory(const config::ListenerSett
   };
 }
 
-GatewayDescriptor describe() {
-  return GatewayDescriptor{
-      "tcp", "tcp.", [](broker::Broker& broker, GatewayConfig& config) -> std::unique_ptr<Gateway> {
+plugin::Descriptor describe() {
+  return plugin::Descriptor{
+      "emqx_tcp",
+      plugin::Kind::Gateway,
+      "TCP Gateway (the private length-prefixed framing)",
+      "tcp.",
+      {"tcp"},
+      [](broker::Broker& broker, plugin::PluginConfig& config) -> std::unique_ptr<Gateway> {
         auto settings = read_settings(config);
         if (!settings) return nullptr;
         return std::make_unique<TcpGateway>(broker, std::move(*settings));

@@ -11,14 +11,14 @@
 namespace gatemq::gateway::tcp {
 
 // Reads the `tcp.` section; nullopt when `tcp.enable = off`.
-std::optional<TcpGatewaySettings> read_settings(GatewayConfig& config);
+std::optional<TcpGatewaySettings> read_settings(plugin::PluginConfig& config);
 
 class TcpGateway final : public StreamGateway {
  public:
   TcpGateway(broker::Broker& broker, TcpGatewaySettings settings);
 
   // tcp.proto.up_topic, dn_topic, up_qos and dn_qos change without dropping devices.
-  std::vector<std::string> apply_live(GatewayConfig& config) override;
+  std::vector<std::string> apply_live(plugin::PluginConfig& config) override;
 
  private:
   net::ConnectionFactory connection_factory(const config::ListenerSettings& listener) override;
@@ -27,6 +27,6 @@ class TcpGateway final : public StreamGateway {
   std::shared_ptr<LiveTopics> topics_;  // shared with every channel
 };
 
-GatewayDescriptor describe();
+plugin::Descriptor describe();
 
 }  // namespace gatemq::gateway::tcp

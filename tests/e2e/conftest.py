@@ -95,6 +95,9 @@ LISTENERS = [
     ("lwm2m_port", "lwm2m.port", "lwm2m"),
     ("management_port", "management.listener.http", None),  # the REST API (HTTP)
 ]
+# The plugin of each gateway above (data/loaded_plugins names plugins).
+GATEWAY_PLUGINS = {"tcp": "emqx_tcp", "stomp": "emqx_stomp", "mqtt.sn": "emqx_sn",
+                   "coap": "emqx_coap", "lwm2m": "emqx_lwm2m"}
 # Free UDP ports; not waited for with a TCP connect.
 UDP_LISTENERS = ("mqtt.sn.port", "coap.port", "lwm2m.port")
 TLS_LISTENERS = ("listener.ssl.external", "listener.wss.external", "tcp.listener.ssl.external")
@@ -157,17 +160,29 @@ class Broker:
         keys.update(self.overrides)
         return "".join(f"{k} = {v}\n" for k, v in keys.items())
 
+    def loaded_plugins(self):
+        """The names in data/loaded_plugins, or None without the file."""
+        path = self.directory / "data" / "loaded_plugins"
+        if not path.exists():
+            return None
+        return [line.split("%")[0].strip().rstrip(".").strip()
+                for line in path.read_text().splitlines() if line.split("%")[0].strip()]
+
     def ports_to_wait_for(self):
         ports = [self.port]
         if TARGET == "mosquitto":
             return ports
+        loaded = self.loaded_plugins()
         for attribute, key, gateway in LISTENERS[1:]:
             port = getattr(self, attribute)
             if port is None or gateway in OPTIONAL_KEYS_UNKNOWN or key in UDP_LISTENERS:
                 continue
             if str(self.overrides.get(key, "on")) == "off":
                 continue
-            if gateway and str(self.overrides.get(f"{gateway}.enable", "on")) in ("off", "false"):
+            if gateway and loaded is not None:
+                if GATEWAY_PLUGINS[gateway] not in loaded:
+                    continue
+            elif gateway and str(self.overrides.get(f"{gateway}.enable", "on")) in ("off", "false"):
                 continue
             ports.append(port)
         return ports

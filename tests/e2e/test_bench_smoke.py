@@ -22,8 +22,8 @@ def bench_binary():
         return explicit
     broker = os.environ.get("GATEMQ_BIN")
     if broker:
-        # <build>/core/app/gatemq -> <build>/bench/gatemq-bench
-        candidate = pathlib.Path(broker).resolve().parents[2] / "bench" / "gatemq-bench"
+        # <build>/app/gatemq -> <build>/bench/gatemq-bench
+        candidate = pathlib.Path(broker).resolve().parents[1] / "bench" / "gatemq-bench"
         if candidate.exists():
             return str(candidate)
     pytest.skip("gatemq-bench not built (set GATEMQ_BENCH_BIN)")

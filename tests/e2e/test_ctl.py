@@ -189,9 +189,12 @@ def test_unreachable_node_and_refused_credentials_exit_1(broker):
 
 def test_plugins_list(broker):
     lines = ctl(broker, "plugins", "list").splitlines()
-    assert re.search(r"^Plugin\(tcp, version=\S+, description=tcp gateway, active=true\)$",
-                     "\n".join(lines), re.M), lines
-    assert any(line.startswith("Plugin(stomp, ") for line in lines)
+    # The seed's names, sorted, one Plugin(...) line each.
+    assert [line.split(",")[0] for line in lines] == [
+        "Plugin(emqx_coap", "Plugin(emqx_lwm2m", "Plugin(emqx_sn", "Plugin(emqx_stomp",
+        "Plugin(emqx_tcp"], lines
+    assert re.search(r"^Plugin\(emqx_stomp, version=\S+, description=STOMP 1.0/1.1/1.2 Gateway, "
+                     r"active=true\)$", "\n".join(lines), re.M), lines
 
 
 def test_trace_start_list_stop(broker):

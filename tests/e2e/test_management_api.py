@@ -607,9 +607,10 @@ def test_plugins_are_the_compiled_in_gateways(api):
     [entry] = api.get("/plugins")
     assert entry["node"] == NODE
     plugins = {p["name"]: p for p in entry["plugins"]}
-    assert plugins["tcp"]["active"] is True and plugins["mqtt-sn"]["active"] is True
-    assert plugins["stomp"]["active"] is False
-    assert set(plugins["tcp"]) == {"name", "version", "description", "active", "type"}
+    assert plugins["emqx_tcp"]["active"] is True and plugins["emqx_sn"]["active"] is True
+    assert plugins["emqx_stomp"]["active"] is False
+    assert set(plugins["emqx_tcp"]) == {"name", "version", "description", "active", "type"}
+    assert plugins["emqx_tcp"]["type"] == "protocol"
     assert api.get(f"/nodes/{NODE}/plugins", prefix="/api/v2") == entry["plugins"]
     assert "stomp" not in {g["name"] for g in api.get("/gateways")}
 

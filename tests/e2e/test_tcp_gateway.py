@@ -180,7 +180,8 @@ def test_gateway_port_in_use_is_a_clear_start_up_error(broker, tmp_path):
 
 
 def test_start_up_log_names_the_gateway_listener(broker):
-    assert f"tcp-gateway:external on 127.0.0.1:{broker.tcp_gateway_port} (tcp gateway)" in broker.log()
+    assert f"tcp-gateway:external on 127.0.0.1:{broker.tcp_gateway_port} (plugin emqx_tcp)" in \
+        broker.log()
 
 
 def test_shutdown_closes_connected_devices(broker, device):

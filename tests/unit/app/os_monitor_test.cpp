@@ -1,5 +1,5 @@
 // The OS monitor's /proc parsing and CPU arithmetic, on made-up file contents.
-#include "core/app/os_monitor.hpp"
+#include "app/os_monitor.hpp"
 
 #include <gtest/gtest.h>
 

@@ -612,7 +612,6 @@ TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
       "node.dist_listen_min = 6369\n"
       "log.info.file = info.log\n"
       "broker.enable_session_registry = on\n"
-      "plugins.etc_dir = etc/plugins/\n"
       "auth.mysql.password_hash = sha256\n"
       "coap.port = 5683\n"
       "zone.external.quota = on\n"
@@ -621,10 +620,10 @@ TEST(Config, SeedKeysNotImplementedYetAreReportedNotFatal) {
       "listener.ssl.external.secure_renegotiate = off\n"
       "listener.tcp.external.tune_buffer = off\n",
       {{"GATEMQ_RPC__MODE", "async"}});
-  ASSERT_EQ(settings.ignored_keys.size(), 17u);
+  ASSERT_EQ(settings.ignored_keys.size(), 16u);
   EXPECT_EQ(settings.ignored_keys[0], "test.conf:1 listener.ws.external.compress");
   EXPECT_EQ(settings.ignored_keys[6], "test.conf:7 log.info.file");
-  EXPECT_EQ(settings.ignored_keys[16], "environment GATEMQ_RPC__MODE rpc.mode");
+  EXPECT_EQ(settings.ignored_keys[15], "environment GATEMQ_RPC__MODE rpc.mode");
   auto without_ignored = settings;
   without_ignored.ignored_keys.clear();
   EXPECT_TRUE(without_ignored == Settings{}) << "ignored keys change nothing";
@@ -672,7 +671,7 @@ class ConfigSections : public ::testing::Test {
   void SetUp() override {
     dir_ =
         std::filesystem::temp_directory_path() / ("gatemq-sections-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_ / "gateways");
+    std::filesystem::create_directories(dir_ / "plugins");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   void write(const std::filesystem::path& path, const std::string& text) {
@@ -682,9 +681,9 @@ class ConfigSections : public ::testing::Test {
 };
 
 TEST_F(ConfigSections, GatewayKeysFromItsFileTheMainFileAndTheEnvironment) {
-  write("gateways/tcp.conf", "tcp.proto.up_topic = from/file\ntcp.proto.dn_topic = dn\n");
+  write("plugins/emqx_tcp.conf", "tcp.proto.up_topic = from/file\ntcp.proto.dn_topic = dn\n");
   write("main.conf", "tcp.proto.up_topic = from/main\nnode.name = n@h\n");
-  const std::vector<SectionSpec> sections{{"tcp", "tcp."}};
+  const std::vector<SectionSpec> sections{{"emqx_tcp", "tcp."}};
   const auto settings =
       load_settings(dir_ / "main.conf", {{"GATEMQ_TCP__PROTO__UP_TOPIC", "from/env"}}, sections);
   std::vector<std::string> seen;
@@ -692,22 +691,34 @@ TEST_F(ConfigSections, GatewayKeysFromItsFileTheMainFileAndTheEnvironment) {
   EXPECT_EQ(seen, (std::vector<std::string>{"tcp.proto.up_topic=from/file", "tcp.proto.dn_topic=dn",
                                             "tcp.proto.up_topic=from/main",
                                             "tcp.proto.up_topic=from/env"}));
-  EXPECT_EQ(settings.section_entries[0].origin, (dir_ / "gateways/tcp.conf").string() + ":1");
+  EXPECT_EQ(settings.section_entries[0].origin,
+            (dir_ / "plugins/emqx_tcp.conf").string() + ":1");
   EXPECT_EQ(settings.node.name, "n@h");
 }
 
 TEST_F(ConfigSections, EtcDirCanMoveAndForeignKeysAreRefused) {
   std::filesystem::create_directories(dir_ / "elsewhere");
-  write("elsewhere/tcp.conf", "node.name = sneaky\n");
-  write("main.conf", "gateway.etc_dir = " + (dir_ / "elsewhere").string() + "\n");
-  try {
-    load_settings(dir_ / "main.conf", {}, {{"tcp", "tcp."}});
-    FAIL() << "no error";
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), (dir_ / "elsewhere/tcp.conf").string() +
-                                         ":1: 'node.name' does not belong in tcp.conf (its keys "
-                                         "start with tcp.)");
+  write("elsewhere/emqx_tcp.conf", "node.name = sneaky\n");
+  // The seed's key, and gatemq's older name for it.
+  for (const std::string key : {"plugins.etc_dir", "gateway.etc_dir"}) {
+    write("main.conf", key + " = " + (dir_ / "elsewhere").string() + "\n");
+    try {
+      load_settings(dir_ / "main.conf", {}, {{"emqx_tcp", "tcp."}});
+      FAIL() << "no error";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()), (dir_ / "elsewhere/emqx_tcp.conf").string() +
+                                           ":1: 'node.name' does not belong in emqx_tcp.conf "
+                                           "(its keys start with tcp.)");
+    }
   }
+}
+
+TEST_F(ConfigSections, LoadedPluginsFile) {
+  EXPECT_EQ(parse_settings("", "main.conf", {}).plugins.loaded_file, "data/loaded_plugins");
+  EXPECT_EQ(parse_settings("plugins.loaded_file = var/plugins\n", "main.conf", {})
+                .plugins.loaded_file,
+            "var/plugins");
+  EXPECT_THROW(parse_settings("plugins.loaded_file = \n", "main.conf", {}), ConfigError);
 }
 
 TEST_F(ConfigSections, WithoutTheGatewayItsKeysAreUnknown) {

@@ -10,8 +10,8 @@ namespace gatemq::gateway::coap {
 namespace {
 
 std::optional<CoapSettings> load(const std::string& text) {
-  const auto settings = config::parse_settings(text, "test.conf", {}, {{"coap", "coap."}});
-  GatewayConfig section("coap.", settings.section_entries);
+  const auto settings = config::parse_settings(text, "test.conf", {}, {{"emqx_coap", "coap."}});
+  plugin::PluginConfig section("coap.", settings.section_entries);
   return read_settings(section, settings);
 }
 
@@ -99,9 +99,9 @@ TEST(CoapSettings, BadValues) {
 }
 
 TEST(CoapSettings, ShippedFileLoads) {
-  const auto file = std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc" / "gateways" / "coap.conf";
-  const auto settings = config::load_settings(file, {}, {{"coap", "coap."}});
-  GatewayConfig section("coap.", settings.section_entries);
+  const auto file = std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc" / "plugins" / "emqx_coap.conf";
+  const auto settings = config::load_settings(file, {}, {{"emqx_coap", "coap."}});
+  plugin::PluginConfig section("coap.", settings.section_entries);
   auto coap = read_settings(section, settings);
   ASSERT_TRUE(coap);
   EXPECT_EQ(coap->port, 5683);

@@ -10,8 +10,8 @@ namespace gatemq::gateway::lwm2m {
 namespace {
 
 std::optional<Lwm2mSettings> load(const std::string& text) {
-  const auto settings = config::parse_settings(text, "test.conf", {}, {{"lwm2m", "lwm2m."}});
-  GatewayConfig section("lwm2m.", settings.section_entries);
+  const auto settings = config::parse_settings(text, "test.conf", {}, {{"emqx_lwm2m", "lwm2m."}});
+  plugin::PluginConfig section("lwm2m.", settings.section_entries);
   return read_settings(section, settings);
 }
 
@@ -49,8 +49,8 @@ TEST(Lwm2mSettings, SeedKeys) {
       "lwm2m.topics.register = r/%e\nlwm2m.topics.update = u/%e\n"
       "lwm2m.update_msg_publish_condition = always\nlwm2m.xml_dir = etc/lwm2m_xml\n"
       "lwm2m.certfile = etc/certs/cert.pem\nlwm2m.keyfile = etc/certs/key.pem\n";
-  const auto parsed = config::parse_settings(text, "test.conf", {}, {{"lwm2m", "lwm2m."}});
-  GatewayConfig section("lwm2m.", parsed.section_entries);
+  const auto parsed = config::parse_settings(text, "test.conf", {}, {{"emqx_lwm2m", "lwm2m."}});
+  plugin::PluginConfig section("lwm2m.", parsed.section_entries);
   auto settings = read_settings(section, parsed);
   ASSERT_TRUE(settings);
   EXPECT_EQ(settings->bind_address, "127.0.0.1");
@@ -127,9 +127,10 @@ TEST(Lwm2mSettings, BadValues) {
 }
 
 TEST(Lwm2mSettings, ShippedFileLoads) {
-  const auto file = std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc" / "gateways" / "lwm2m.conf";
-  const auto settings = config::load_settings(file, {}, {{"lwm2m", "lwm2m."}});
-  GatewayConfig section("lwm2m.", settings.section_entries);
+  const auto file =
+      std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc" / "plugins" / "emqx_lwm2m.conf";
+  const auto settings = config::load_settings(file, {}, {{"emqx_lwm2m", "lwm2m."}});
+  plugin::PluginConfig section("lwm2m.", settings.section_entries);
   auto lwm2m = read_settings(section, settings);
   ASSERT_TRUE(lwm2m);
   EXPECT_EQ(lwm2m->port, 5783);

@@ -11,12 +11,12 @@
 namespace gatemq::gateway::mqttsn {
 namespace {
 
-const std::vector<config::SectionSpec> kSections{{"mqtt-sn", "mqtt.sn."}};
+const std::vector<config::SectionSpec> kSections{{"emqx_sn", "mqtt.sn."}};
 
 std::optional<MqttSnSettings> read(const std::optional<std::filesystem::path>& file,
                                    const config::Environment& environment = {}) {
   const auto settings = config::load_settings(file, environment, kSections);
-  GatewayConfig section("mqtt.sn.", settings.section_entries);
+  plugin::PluginConfig section("mqtt.sn.", settings.section_entries);
   return read_settings(section, settings);
 }
 
@@ -106,15 +106,15 @@ TEST(MqttSnSettings, ShippedFileEqualsTheDefaults) {
 }
 
 TEST(MqttSnSettings, EveryCommentedExampleLoads) {
-  // Uncommenting the example lines of etc/gateways/mqtt-sn.conf gives a loadable section.
-  const auto source = std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc/gateways/mqtt-sn.conf";
+  // Uncommenting the example lines of etc/plugins/emqx_sn.conf gives a loadable section.
+  const auto source = std::filesystem::path(GATEMQ_SOURCE_DIR) / "etc/plugins/emqx_sn.conf";
   std::ifstream input(source);
   ASSERT_TRUE(input);
   const auto directory = std::filesystem::temp_directory_path() /
                          ("gatemq_mqttsn_settings_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(directory / "gateways");
+  std::filesystem::create_directories(directory / "plugins");
   std::ofstream main(directory / "gatemq.conf");
-  std::ofstream section(directory / "gateways" / "mqtt-sn.conf");
+  std::ofstream section(directory / "plugins" / "emqx_sn.conf");
   std::string line;
   while (std::getline(input, line)) {
     if (line.starts_with("## mqtt.sn.")) line = line.substr(3);

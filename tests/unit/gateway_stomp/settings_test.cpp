@@ -10,8 +10,8 @@ namespace {
 
 std::optional<StompGatewaySettings> load(const std::optional<std::filesystem::path>& file,
                                          const config::Environment& environment = {}) {
-  const auto settings = config::load_settings(file, environment, {{"stomp", "stomp."}});
-  GatewayConfig section("stomp.", settings.section_entries);
+  const auto settings = config::load_settings(file, environment, {{"emqx_stomp", "stomp."}});
+  plugin::PluginConfig section("stomp.", settings.section_entries);
   return read_settings(section);
 }
 

@@ -10,8 +10,8 @@ namespace {
 
 TcpGatewaySettings load(const std::optional<std::filesystem::path>& file,
                         const config::Environment& environment = {}) {
-  const auto settings = config::load_settings(file, environment, {{"tcp", "tcp."}});
-  GatewayConfig section("tcp.", settings.section_entries);
+  const auto settings = config::load_settings(file, environment, {{"emqx_tcp", "tcp."}});
+  plugin::PluginConfig section("tcp.", settings.section_entries);
   auto tcp = read_settings(section);
   EXPECT_TRUE(tcp);
   return tcp.value_or(TcpGatewaySettings{});
@@ -66,8 +66,8 @@ TEST(TcpGatewaySettings, ShippedFileEqualsTheDefaults) {
 TEST(TcpGatewaySettings, EnvironmentAndOff) {
   EXPECT_EQ(load(std::nullopt, {{"GATEMQ_TCP__PROTO__UP_TOPIC", "x/%c"}}).topics.up_topic, "x/%c");
   const auto settings =
-      config::load_settings(std::nullopt, {{"GATEMQ_TCP__ENABLE", "off"}}, {{"tcp", "tcp."}});
-  GatewayConfig section("tcp.", settings.section_entries);
+      config::load_settings(std::nullopt, {{"GATEMQ_TCP__ENABLE", "off"}}, {{"emqx_tcp", "tcp."}});
+  plugin::PluginConfig section("tcp.", settings.section_entries);
   EXPECT_FALSE(read_settings(section));
 }
 

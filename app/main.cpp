@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "core/app/home_directory.hpp"
-#include "core/app/logging.hpp"
-#include "core/app/server.hpp"
+#include "app/home_directory.hpp"
+#include "app/logging.hpp"
+#include "app/server.hpp"
 #include "core/config/config.hpp"
-#include "core/gateway/gateway.hpp"
+#include "core/plugin/plugin.hpp"
 #include "management/ctl.hpp"
 
 namespace {
@@ -30,22 +30,19 @@ constexpr const char* kUsage =
     "e.g. GATEMQ_LISTENER__TCP__EXTERNAL=1884 (see docs/configuration.md).\n";
 
 // The settings from `file` (if any) and the GATEMQ_* environment, with every compiled-in
-// gateway's section: at start-up, for `gatemq ctl`, and again on a hot reload.
+// plugin's section: at start-up, for `gatemq ctl`, and again on a hot reload.
 gatemq::config::Settings read_settings(const std::optional<std::filesystem::path>& file,
-                                       const gatemq::gateway::Registry& gateways) {
-  std::vector<gatemq::config::SectionSpec> sections;
-  for (const auto& gateway : gateways.descriptors()) {
-    sections.push_back({gateway.name, gateway.key_prefix});
-  }
-  return gatemq::config::load_settings(file, gatemq::config::process_environment(), sections);
+                                       const gatemq::plugin::Registry& plugins) {
+  return gatemq::config::load_settings(file, gatemq::config::process_environment(),
+                                       plugins.sections());
 }
 
 // The same, or nullopt after saying on stderr why the file does not load.
 std::optional<gatemq::config::Settings> read_settings_or_report(
-    const std::optional<std::filesystem::path>& file, const gatemq::gateway::Registry& gateways,
+    const std::optional<std::filesystem::path>& file, const gatemq::plugin::Registry& plugins,
     const char* program) {
   try {
-    return read_settings(file, gateways);
+    return read_settings(file, plugins);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: configuration error: %s\n", program, e.what());
     return std::nullopt;
@@ -60,9 +57,9 @@ int run_ctl(std::vector<std::string> args) {
     config_file = args[1];
     args.erase(args.begin(), args.begin() + 2);
   }
-  gatemq::gateway::Registry gateways;
-  gatemq::gateway::register_compiled_gateways(gateways);
-  const auto settings = read_settings_or_report(config_file, gateways, "gatemq ctl");
+  gatemq::plugin::Registry plugins;
+  gatemq::plugin::register_compiled_plugins(plugins);
+  const auto settings = read_settings_or_report(config_file, plugins, "gatemq ctl");
   if (!settings) return 1;
   if (!settings->management.enabled) {
     std::fputs("gatemq ctl: the management API is off (management.listener.http = off)\n", stderr);
@@ -104,9 +101,9 @@ int main(int argc, char** argv) {
 
   std::optional<std::filesystem::path> moved_to;
   if (!config_file) moved_to = gatemq::app::settle_in_home_directory(GATEMQ_HOME);
-  gatemq::gateway::Registry gateways;
-  gatemq::gateway::register_compiled_gateways(gateways);
-  auto settings = read_settings_or_report(config_file, gateways, "gatemq");
+  gatemq::plugin::Registry plugins;
+  gatemq::plugin::register_compiled_plugins(plugins);
+  auto settings = read_settings_or_report(config_file, plugins, "gatemq");
   if (!settings) return 1;
   try {
     auto traces = gatemq::app::setup_logging(settings->log);
@@ -116,8 +113,8 @@ int main(int argc, char** argv) {
     }
     const auto log_settings = settings->log;
     // A hot reload reads the same file and environment the node started with.
-    auto reread = [config_file, &gateways] { return read_settings(config_file, gateways); };
-    gatemq::app::Server server(std::move(*settings), gateways, reread, std::move(traces));
+    auto reread = [config_file, &plugins] { return read_settings(config_file, plugins); };
+    gatemq::app::Server server(std::move(*settings), plugins, reread, std::move(traces));
     server.start();
     gatemq::app::apply_log_level(log_settings);
     server.run();

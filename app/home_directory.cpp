@@ -1,4 +1,4 @@
-#include "core/app/home_directory.hpp"
+#include "app/home_directory.hpp"
 
 namespace gatemq::app {
 

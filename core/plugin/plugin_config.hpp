@@ -1,5 +1,5 @@
-// One gateway's configuration section: its keys from the main config file, from
-// etc/gateways/<name>.conf and from GATEMQ_* variables, read with the seed's value syntax.
+// One plugin's configuration section: its keys from the main config file, from
+// etc/plugins/<plugin>.conf and from GATEMQ_* variables, read with the seed's value syntax.
 // Every getter marks its key as known; finish() reports the keys nobody asked for.
 #pragma once
 
@@ -16,12 +16,12 @@
 #include "core/config/raw_entry.hpp"
 #include "core/config/settings.hpp"
 
-namespace gatemq::gateway {
+namespace gatemq::plugin {
 
-class GatewayConfig {
+class PluginConfig {
  public:
   // `entries` in file order (later wins); `prefix` like "tcp.".
-  GatewayConfig(std::string prefix, const std::vector<config::RawEntry>& entries);
+  PluginConfig(std::string prefix, const std::vector<config::RawEntry>& entries);
 
   const std::string& prefix() const { return prefix_; }
   bool has(std::string_view key) const;  // key without the prefix: "proto.up_topic"
@@ -83,4 +83,4 @@ class GatewayConfig {
   std::vector<std::string> ignored_;
 };
 
-}  // namespace gatemq::gateway
+}  // namespace gatemq::plugin

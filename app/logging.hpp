@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "core/app/trace_sink.hpp"
+#include "app/trace_sink.hpp"
 #include "core/config/settings.hpp"
 
 namespace gatemq::app {

@@ -1,4 +1,4 @@
-#include "core/app/logging.hpp"
+#include "app/logging.hpp"
 
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>

@@ -1,4 +1,4 @@
-#include "core/app/os_monitor.hpp"
+#include "app/os_monitor.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>

@@ -9,20 +9,20 @@
 #include <string>
 #include <vector>
 
-#include "core/app/os_monitor.hpp"
-#include "core/app/trace_sink.hpp"
+#include "app/os_monitor.hpp"
+#include "app/trace_sink.hpp"
 #include "core/auth/access_control.hpp"
 #include "core/broker/broker.hpp"
 #include "core/broker/sys_publisher.hpp"
 #include "core/broker/workers.hpp"
 #include "core/config/settings.hpp"
-#include "core/gateway/gateway.hpp"
+#include "core/plugin/plugin.hpp"
 #include "core/net/tcp_listener.hpp"
 #include "management/http_server.hpp"
 
 namespace gatemq::app {
 
-class GatewayManager;
+class PluginManager;
 
 class Server {
  public:
@@ -31,13 +31,13 @@ class Server {
   using SettingsSource = std::function<config::Settings()>;
 
   // `traces` is the logger's trace sink (setup_logging); without one, traces are unavailable.
-  Server(config::Settings settings, const gateway::Registry& gateways,
+  Server(config::Settings settings, const plugin::Registry& plugins,
          SettingsSource settings_source = {}, std::shared_ptr<TraceSink> traces = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Reads every gateway's section, binds every listener; throws config::ConfigError or
+  // Loads the plugins, binds every listener; throws config::ConfigError or
   // std::runtime_error naming the key or listener that failed.
   void start();
   // Blocks until SIGINT/SIGTERM has been handled and every worker has finished.
@@ -61,12 +61,12 @@ class Server {
   std::unique_ptr<OsMonitor> os_monitor_;
   void start_management();
 
-  const gateway::Registry& registry_;
+  const plugin::Registry& registry_;
   SettingsSource settings_source_;
   std::shared_ptr<TraceSink> traces_;
   std::mutex reload_mutex_;  // a SIGHUP and an API reload at once apply one after the other
   std::vector<std::shared_ptr<net::TcpListener>> listeners_;
-  std::unique_ptr<GatewayManager> gateways_;
+  std::unique_ptr<PluginManager> plugins_;
   // The REST API on its own threads; stopped and joined before anything it reads goes away.
   std::unique_ptr<management::HttpServer> management_;
   std::unique_ptr<asio::signal_set> signals_;

@@ -1,10 +1,10 @@
-#include "core/app/trace_sink.hpp"
+#include "app/trace_sink.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <string_view>
 
-#include "core/app/logging.hpp"
+#include "app/logging.hpp"
 
 namespace gatemq::app {
 

@@ -1,11 +1,11 @@
-#include "core/gateway/gateway_config.hpp"
+#include "core/plugin/plugin_config.hpp"
 
 #include <stdexcept>
 
 #include "core/config/keys.hpp"
 #include "core/config/values.hpp"
 
-namespace gatemq::gateway {
+namespace gatemq::plugin {
 
 namespace v = config::values;
 
@@ -18,26 +18,26 @@ bool is_off(std::string_view value) {
 
 }  // namespace
 
-GatewayConfig::GatewayConfig(std::string prefix, const std::vector<config::RawEntry>& entries)
+PluginConfig::PluginConfig(std::string prefix, const std::vector<config::RawEntry>& entries)
     : prefix_(std::move(prefix)) {
   for (const auto& entry : entries) {
     if (entry.key.starts_with(prefix_)) entries_.insert_or_assign(entry.key, entry);
   }
 }
 
-const config::RawEntry* GatewayConfig::find(std::string_view key) {
+const config::RawEntry* PluginConfig::find(std::string_view key) {
   const auto full = prefix_ + std::string(key);
   used_[full] = true;
   auto found = entries_.find(full);
   return found == entries_.end() ? nullptr : &found->second;
 }
 
-bool GatewayConfig::has(std::string_view key) const {
+bool PluginConfig::has(std::string_view key) const {
   return entries_.contains(prefix_ + std::string(key));
 }
 
 template <class T, class Parse>
-T GatewayConfig::parse(std::string_view key, T fallback, Parse&& parse_value) {
+T PluginConfig::parse(std::string_view key, T fallback, Parse&& parse_value) {
   const auto* entry = find(key);
   if (!entry) return fallback;
   try {
@@ -48,13 +48,13 @@ T GatewayConfig::parse(std::string_view key, T fallback, Parse&& parse_value) {
   }
 }
 
-GatewayConfig::Address GatewayConfig::address(std::string_view key, std::string_view fallback) {
+PluginConfig::Address PluginConfig::address(std::string_view key, std::string_view fallback) {
   return parse(key, v::listen_address(fallback),
                [](const std::string& value) { return v::listen_address(v::trim(value)); });
 }
 
-std::optional<GatewayConfig::Address> GatewayConfig::listen_address(std::string_view key,
-                                                                    std::string_view fallback) {
+std::optional<PluginConfig::Address> PluginConfig::listen_address(std::string_view key,
+                                                                  std::string_view fallback) {
   const auto read = [](std::string_view value) -> std::optional<Address> {
     if (is_off(value)) return std::nullopt;
     try {
@@ -66,37 +66,37 @@ std::optional<GatewayConfig::Address> GatewayConfig::listen_address(std::string_
   return parse(key, read(fallback), [&](const std::string& value) { return read(value); });
 }
 
-void GatewayConfig::bad_value(std::string_view key, const std::string& value,
-                              std::string_view expected) const {
+void PluginConfig::bad_value(std::string_view key, const std::string& value,
+                             std::string_view expected) const {
   throw config::ConfigError(prefix_ + std::string(key) + ": '" + value + "' is not " +
                             std::string(expected));
 }
 
-std::string GatewayConfig::text(std::string_view key, std::string_view fallback) {
+std::string PluginConfig::text(std::string_view key, std::string_view fallback) {
   return parse(key, std::string(fallback),
                [](const std::string& value) { return std::string(v::trim(value)); });
 }
 
-bool GatewayConfig::boolean(std::string_view key, bool fallback) {
+bool PluginConfig::boolean(std::string_view key, bool fallback) {
   return parse(key, fallback, [](const std::string& value) { return v::boolean(value); });
 }
 
-std::chrono::milliseconds GatewayConfig::duration(std::string_view key,
-                                                  std::chrono::milliseconds fallback) {
+std::chrono::milliseconds PluginConfig::duration(std::string_view key,
+                                                 std::chrono::milliseconds fallback) {
   return parse(key, fallback, [](const std::string& value) { return v::duration(value); });
 }
 
-std::uint64_t GatewayConfig::size(std::string_view key, std::uint64_t fallback) {
+std::uint64_t PluginConfig::size(std::string_view key, std::uint64_t fallback) {
   return parse(key, fallback, [](const std::string& value) { return v::size(value); });
 }
 
-std::uint64_t GatewayConfig::number(std::string_view key, std::uint64_t fallback,
-                                    std::uint64_t max) {
+std::uint64_t PluginConfig::number(std::string_view key, std::uint64_t fallback,
+                                   std::uint64_t max) {
   return parse(key, fallback,
                [max](const std::string& value) { return v::unsigned_integer(value, max); });
 }
 
-void GatewayConfig::ignore(std::string_view key) {
+void PluginConfig::ignore(std::string_view key) {
   // A trailing '*' accepts every key below.
   const bool wildcard = key.ends_with("*");
   const auto stem = prefix_ + std::string(wildcard ? key.substr(0, key.size() - 1) : key);
@@ -108,9 +108,9 @@ void GatewayConfig::ignore(std::string_view key) {
   }
 }
 
-void GatewayConfig::listener_key(const std::string& full, std::string_view sub,
-                                 config::ListenerSettings& listener,
-                                 std::map<std::uint64_t, std::string>& access) {
+void PluginConfig::listener_key(const std::string& full, std::string_view sub,
+                                config::ListenerSettings& listener,
+                                std::map<std::uint64_t, std::string>& access) {
   const auto& entry = entries_.at(full);
   used_[full] = true;
   try {
@@ -129,8 +129,8 @@ void GatewayConfig::listener_key(const std::string& full, std::string_view sub,
   }
 }
 
-void GatewayConfig::set_listen_address(const std::string& full, const std::string& value,
-                                       config::ListenerSettings& listener) {
+void PluginConfig::set_listen_address(const std::string& full, const std::string& value,
+                                      config::ListenerSettings& listener) {
   try {
     auto [host, port] = v::listen_address(value);
     listener.bind_address = host;
@@ -140,7 +140,7 @@ void GatewayConfig::set_listen_address(const std::string& full, const std::strin
   }
 }
 
-std::optional<config::ListenerSettings> GatewayConfig::listener(
+std::optional<config::ListenerSettings> PluginConfig::listener(
     std::string_view key, std::optional<std::string> default_address,
     const config::ListenerSettings& prototype) {
   const auto stem = prefix_ + std::string(key);
@@ -163,7 +163,7 @@ std::optional<config::ListenerSettings> GatewayConfig::listener(
   return listener;
 }
 
-std::vector<config::ListenerSettings> GatewayConfig::listeners(
+std::vector<config::ListenerSettings> PluginConfig::listeners(
     std::string_view group, const std::map<std::string, std::string>& defaults,
     std::string_view default_zone, const config::ListenerSettings& prototype) {
   struct Pending {
@@ -207,7 +207,7 @@ std::vector<config::ListenerSettings> GatewayConfig::listeners(
   return result;
 }
 
-void GatewayConfig::finish() const {
+void PluginConfig::finish() const {
   for (const auto& [full, entry] : entries_) {
     auto used = used_.find(full);
     if (used == used_.end() || !used->second) {
@@ -216,4 +216,4 @@ void GatewayConfig::finish() const {
   }
 }
 
-}  // namespace gatemq::gateway
+}  // namespace gatemq::plugin

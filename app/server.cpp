@@ -1,12 +1,12 @@
-#include "core/app/server.hpp"
+#include "app/server.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <filesystem>
 
-#include "core/app/gateway_manager.hpp"
-#include "core/app/logging.hpp"
+#include "app/logging.hpp"
+#include "app/plugin_manager.hpp"
 #include "core/config/config.hpp"
 #include "core/mqtt/reason_code.hpp"
 #include "core/net/mqtt_listener.hpp"
@@ -18,11 +18,9 @@ namespace {
 constexpr std::chrono::seconds kDrainLimit{5};
 }  // namespace
 
-Server::Server(config::Settings settings, const gateway::Registry& gateways,
+Server::Server(config::Settings settings, const plugin::Registry& plugins,
                SettingsSource settings_source, std::shared_ptr<TraceSink> traces)
-    : registry_(gateways),
-      settings_source_(std::move(settings_source)),
-      traces_(std::move(traces)) {
+    : registry_(plugins), settings_source_(std::move(settings_source)), traces_(std::move(traces)) {
   workers_ = std::make_unique<broker::Workers>(settings.node.workers);
   access_control_ = std::make_unique<auth::AccessControl>(settings);
   broker_ = std::make_unique<broker::Broker>(std::move(settings), *workers_);
@@ -30,7 +28,7 @@ Server::Server(config::Settings settings, const gateway::Registry& gateways,
   sys_publisher_ =
       std::make_unique<broker::SysPublisher>(*broker_, workers_->housekeeping(), GATEMQ_VERSION);
   os_monitor_ = std::make_unique<OsMonitor>(*broker_, workers_->housekeeping());
-  gateways_ = std::make_unique<GatewayManager>(*broker_, registry_, settings_source_);
+  plugins_ = std::make_unique<PluginManager>(*broker_, registry_, settings_source_);
 }
 
 Server::~Server() {
@@ -41,7 +39,7 @@ Server::~Server() {
   // Handlers still queued on the contexts hold channels that refer to the broker: destroy the
   // contexts (and with them those handlers) while the broker is still alive.
   listeners_.clear();
-  gateways_.reset();
+  plugins_.reset();
   signals_.reset();
   reload_signal_.reset();
   drain_timer_.reset();
@@ -68,7 +66,7 @@ void Server::start() {
     listener->start();
     listeners_.push_back(std::move(listener));
   }
-  gateways_->start_all();
+  plugins_->start_all();
   start_management();
   sys_publisher_->start();
   os_monitor_->start();
@@ -83,8 +81,8 @@ void Server::start() {
                  listener->description(), ls.zone, ls.max_connections, ls.max_conn_rate,
                  ls.mountpoint.empty() ? "" : ", mountpoint " + ls.mountpoint);
   }
-  for (const auto& [description, gateway] : gateways_->listener_descriptions()) {
-    spdlog::info("listening: {} ({} gateway)", description, gateway);
+  for (const auto& [description, plugin] : plugins_->listener_descriptions()) {
+    spdlog::info("listening: {} (plugin {})", description, plugin);
   }
   if (management_) spdlog::info("listening: {} (REST API)", management_->description());
   for (const auto& key : settings.ignored_keys) {
@@ -109,8 +107,8 @@ void Server::start_management() {
         "mqtt:" + kind, ls.bind_address + ":" + std::to_string(listener->bound_port()),
         ls.max_connections, [listener] { return listener->live_connections(); }});
   }
-  context.gateways = [gateways = gateways_.get()] { return gateways->running(); };
-  context.plugins = [gateways = gateways_.get()] { return gateways->plugins(); };
+  context.gateways = [plugins = plugins_.get()] { return plugins->gateways(); };
+  context.plugins = [plugins = plugins_.get()] { return plugins->plugins(); };
   context.admin = admin_actions();
   context.listeners.push_back(management::ListenerView{
       "http:management", settings.address + ":" + std::to_string(settings.port), 0, nullptr});
@@ -149,9 +147,9 @@ std::vector<std::string> Server::reload() {
   // Read and check everything before changing anything, so a bad file changes nothing.
   std::optional<config::Settings> fresh;
   if (settings_source_) fresh = settings_source_();
-  // Gateway sections and credentials first: like the settings, they are fully checked before
+  // Plugin sections and credentials first: like the settings, they are fully checked before
   // anything changes.
-  if (fresh) gateways_->check(fresh->section_entries);
+  if (fresh) plugins_->check(fresh->section_entries);
   if (fresh) {
     access_control_->reload_credentials(*fresh);
     reloaded.push_back("auth");
@@ -166,7 +164,7 @@ std::vector<std::string> Server::reload() {
   if (fresh) {
     set_log_level(fresh->log.level);
     reloaded.push_back("log.level");
-    for (auto& key : gateways_->apply_live(fresh->section_entries)) {
+    for (auto& key : plugins_->apply_live(fresh->section_entries)) {
       reloaded.push_back(std::move(key));
     }
   }
@@ -188,9 +186,9 @@ management::AdminActions Server::admin_actions() {
   };
   actions.set_log_level = [](const std::string& level) { set_log_level(level); };
   actions.reload = [this] { return reload(); };
-  actions.load_plugin = [this](const std::string& name) { gateways_->load(name); };
-  actions.unload_plugin = [this](const std::string& name) { gateways_->unload(name); };
-  actions.reload_plugin = [this](const std::string& name) { gateways_->reload(name); };
+  actions.load_plugin = [this](const std::string& name) { plugins_->load(name); };
+  actions.unload_plugin = [this](const std::string& name) { plugins_->unload(name); };
+  actions.reload_plugin = [this](const std::string& name) { plugins_->reload(name); };
   if (traces_) {
     actions.start_trace = [this](const management::TraceView& trace) { traces_->start(trace); };
     actions.stop_trace = [this](const std::string& kind, const std::string& name) {
@@ -207,13 +205,13 @@ void Server::on_signal(int signal_number) {
   spdlog::info("received {}, shutting down: closing listeners and connections",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   for (const auto& listener : listeners_) listener->stop();
-  gateways_->stop_all();
+  plugins_->stop_all();
   // Stops accepting without waiting (httplib's stop only closes its socket).
   if (management_) management_->stop();
   for (const auto& listener : listeners_) {
     listener->close_connections(mqtt::rc::kServerShuttingDown);
   }
-  gateways_->close_all(mqtt::rc::kServerShuttingDown);
+  plugins_->close_all(mqtt::rc::kServerShuttingDown);
   // A second signal while draining stops at once.
   signals_->async_wait([this](const std::error_code& error, int) {
     if (!error) finish_shutdown();
